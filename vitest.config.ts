@@ -1,3 +1,4 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -9,6 +10,25 @@ export default defineConfig({
           include: ['test/shared/**/*.test.ts', 'test/trainer/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+        },
+      },
+      {
+        // Edge tests run inside workerd, with the bindings and module rules of wrangler.toml.
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        test: {
+          name: 'workers',
+          include: ['test/edge/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // Starts `wrangler dev` and the Node CLI as child processes: slow, so kept apart.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -1,0 +1,149 @@
+/**
+ * @module edge/app
+ * The HTTP API: MNIST digits from the bundled generator as PNGs.
+ *
+ * - `GET /generate?seed=&scale=` one 28×28 digit, upscaled `scale`× (nearest neighbour)
+ * - `GET /grid?seed=&n=&scale=` `n` digits for seeds `seed … seed+n−1` on one PNG
+ * - `GET /model` the manifest summary; `GET /healthz` 200 or 503
+ *
+ * Every route rejects unknown, repeated and malformed query parameters with a 400 JSON error
+ * naming the parameter, so each image has exactly one URL per seed. HEAD is answered like GET
+ * without the body. Errors are `{ "error": "…" }`; a query string never yields a 5xx.
+ */
+import { Hono } from 'hono'
+import type { Context } from 'hono'
+import { cors } from 'hono/cors'
+import { createMiddleware } from 'hono/factory'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { validator } from 'hono/validator'
+import { renderDigitPng, renderGridPng } from '../shared/render'
+import { benchRoutes } from './bench-routes'
+import { ModelUnavailableError } from './model'
+import type { LoadedModel, ModelLoader } from './model'
+import { etagMatches, pngResponse } from './png-response'
+import { COUNT, parseQuery, SCALE, SEED } from './query'
+
+/** Hono environment of the app: the optional bench binding and the per-request model. */
+export interface AppEnv {
+  Bindings: Partial<Cloudflare.Env>
+  Variables: { model: LoadedModel }
+}
+
+const ROUTES = 'GET /generate, /grid, /model or /healthz'
+// Error paths are echoed back; cap them so a 64 KiB URL does not become a 64 KiB error body.
+const MAX_PATH_ECHO = 80
+
+/**
+ * Builds the app around a model loader, so tests can serve fixtures or a corrupt payload.
+ * @example
+ * const app = createApp(createModelLoader(manifest, weights))
+ * const res = await app.request('/generate?seed=42') // image/png, 28×28
+ */
+export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  // CORS: images are embeddable anywhere; X-Seed must be readable to reproduce a random digit.
+  app.use(
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'HEAD'],
+      allowHeaders: ['If-None-Match'],
+      exposeHeaders: ['ETag', 'X-Seed', 'X-Model'],
+    }),
+  )
+  app.use(async (c, next) => {
+    await next()
+    c.res.headers.set('X-Content-Type-Options', 'nosniff')
+  })
+
+  const withModel = createMiddleware<AppEnv>(async (c, next) => {
+    c.set('model', loadModel())
+    await next()
+  })
+
+  app.get(
+    '/generate',
+    validator('query', parseQuery({ seed: SEED, scale: SCALE })),
+    withModel,
+    (c) => {
+      const { seed, scale } = c.req.valid('query')
+      const { generator } = c.var.model
+      return pngResponse(c, {
+        kind: 'generate',
+        seed,
+        params: { scale },
+        render: (s) => renderDigitPng(generator, s, scale),
+      })
+    },
+  )
+
+  app.get(
+    '/grid',
+    validator('query', parseQuery({ seed: SEED, n: COUNT, scale: SCALE })),
+    withModel,
+    (c) => {
+      const { seed, n, scale } = c.req.valid('query')
+      const { generator } = c.var.model
+      return pngResponse(c, {
+        kind: 'grid',
+        seed,
+        params: { n, scale },
+        render: (s) => renderGridPng(generator, s, n, scale),
+      })
+    },
+  )
+
+  app.get('/model', validator('query', parseQuery({})), withModel, (c) => {
+    const { manifest, sha256, parameterCount } = c.var.model
+    const etag = `"${sha256}:model"`
+    // Same URL, new model after a deploy: revalidate every time, cheap thanks to the ETag.
+    const headers = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Model': sha256 }
+    if (etagMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers)
+    return c.json(
+      {
+        format: manifest.format,
+        formatVersion: manifest.formatVersion,
+        architecture: manifest.model,
+        latentDim: manifest.latentDim,
+        imageShape: manifest.model.imageShape,
+        dtype: manifest.dtype,
+        parameterCount,
+        payloadBytes: manifest.payload.byteLength,
+        sha256,
+        ...(manifest.training && { training: manifest.training }),
+        ...(manifest.eval && { eval: manifest.eval }),
+      },
+      200,
+      headers,
+    )
+  })
+
+  app.get('/healthz', validator('query', parseQuery({})), withModel, (c) => {
+    const { sha256 } = c.var.model
+    return c.json({ status: 'ok', model: sha256 }, 200, { 'Cache-Control': 'no-store' })
+  })
+
+  app.route('/__bench', benchRoutes(withModel))
+
+  app.notFound((c) => {
+    const path = c.req.path.slice(0, MAX_PATH_ECHO)
+    return errorJson(c, 404, `Expected ${ROUTES}, but got ${c.req.method} ${path}.`)
+  })
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      return errorJson(c, err.status as ContentfulStatusCode, err.message || 'Bad request.')
+    }
+    if (err instanceof ModelUnavailableError) return errorJson(c, 503, err.message)
+    console.error(err)
+    return errorJson(c, 500, 'Internal server error.')
+  })
+
+  return app
+}
+
+function errorJson(c: Context<AppEnv>, status: ContentfulStatusCode, message: string): Response {
+  // Errors are never cached: a 503 is transient and a 400/404 is cheap to recompute.
+  return c.json({ error: message }, status, { 'Cache-Control': 'no-store' })
+}

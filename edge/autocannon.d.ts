@@ -1,0 +1,31 @@
+/**
+ * @module edge/autocannon
+ * The slice of autocannon 8's API that edge/bench.ts uses (the package ships no types).
+ */
+declare module 'autocannon' {
+  interface Histogram {
+    average: number
+    p50: number
+    p99: number
+  }
+  interface Request {
+    path?: string
+    setupRequest?: (request: { path: string }) => { path: string }
+  }
+  interface Options {
+    url: string
+    connections?: number
+    duration?: number
+    requests?: Request[]
+  }
+  interface Result {
+    requests: Histogram
+    latency: Histogram
+    errors: number
+    timeouts: number
+    non2xx: number
+    duration: number
+  }
+  function autocannon(options: Options): Promise<Result>
+  export default autocannon
+}

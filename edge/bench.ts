@@ -1,0 +1,172 @@
+/**
+ * @module edge/bench
+ * The edge budgets, measured on this machine for the model in models/default/:
+ *
+ * 1. bundle size: `wrangler deploy --dry-run`, gzip as wrangler reports it (budget ≤ 1 MiB);
+ * 2. forward pass + PNG per image, in Node and inside workerd (`/__bench/render`) (≤ 0.5 ms);
+ * 3. HTTP throughput of `/generate?seed=<random>` against the constant-PNG control route
+ *    `/__bench/constant?seed=<random>` on the same `wrangler dev`, same duration, alternating
+ *    runs to cancel drift (ratio ≥ 0.9).
+ *
+ * Run: `npm run bench:edge [-- --duration 10 --connections 10 --images 2000]`
+ */
+import autocannon from 'autocannon'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { createGenerator } from '../shared/forward'
+import { decodeWeights } from '../shared/weights'
+import { startDevServer } from './dev-server'
+import { measureRender } from './microbench'
+import type { RenderTiming } from './microbench'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const MODEL_DIR = join(ROOT, 'models/default')
+const MIB = 1024 * 1024
+
+interface Flags {
+  duration: number
+  connections: number
+  images: number
+}
+
+function parseArgs(argv: string[]): Flags {
+  const flags: Flags = { duration: 10, connections: 10, images: 2000 }
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, '') as keyof Flags
+    const value = Number(argv[i + 1])
+    if (!(key in flags) || !Number.isInteger(value) || value < 1) {
+      throw new Error(`Expected --duration, --connections or --images N, but got ${argv[i]}.`)
+    }
+    flags[key] = value
+  }
+  return flags
+}
+
+/** Bundles the worker as `npm run build:edge` does; sizes of what `wrangler deploy` uploads. */
+function bundleSize(): { rawBytes: number; gzipBytes: number; wranglerGzipKiB: number } {
+  const outdir = mkdtempSync(join(tmpdir(), 'digit-gan-bundle-'))
+  try {
+    const result = spawnSync(
+      join(ROOT, 'node_modules/.bin/wrangler'),
+      ['deploy', '--dry-run', '--outdir', outdir],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+    )
+    if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stderr}`)
+    // The modules only: the source map and README that --outdir also writes are not uploaded.
+    const modules = readdirSync(outdir).filter((name) => /\.(js|mjs|bin)$/.test(name))
+    let rawBytes = 0
+    let gzipBytes = 0
+    for (const name of modules) {
+      const bytes = readFileSync(join(outdir, name))
+      rawBytes += bytes.byteLength
+      gzipBytes += gzipSync(bytes, { level: 9 }).byteLength
+    }
+    const reported = /Total Upload: .* gzip: ([0-9.]+) KiB/.exec(result.stdout)
+    return { rawBytes, gzipBytes, wranglerGzipKiB: reported ? Number(reported[1]) : NaN }
+  } finally {
+    rmSync(outdir, { recursive: true, force: true })
+  }
+}
+
+function nodeTiming(images: number): RenderTiming {
+  const manifest: unknown = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8'))
+  const payload = readFileSync(join(MODEL_DIR, 'weights.bin'))
+  const generator = createGenerator(decodeWeights(manifest, payload))
+  measureRender(generator, Math.min(images, 200), () => performance.now()) // JIT warm-up
+  return measureRender(generator, images, () => performance.now())
+}
+
+async function workerdTiming(url: string, images: number): Promise<RenderTiming> {
+  const get = async (n: number) => {
+    const res = await fetch(`${url}/__bench/render?images=${n}`)
+    if (res.status !== 200) throw new Error(`Expected 200 from /__bench/render, got ${res.status}.`)
+    return (await res.json()) as RenderTiming
+  }
+  await get(Math.min(images, 200))
+  return get(images)
+}
+
+/** One autocannon run over `path?seed=<random uint32>`. */
+async function load(url: string, path: string, flags: Flags, duration: number) {
+  const seed = () => Math.floor(Math.random() * 2 ** 32)
+  const result = await autocannon({
+    url,
+    connections: flags.connections,
+    duration,
+    requests: [{ setupRequest: (request) => ({ ...request, path: `${path}?seed=${seed()}` }) }],
+  })
+  if (result.errors > 0 || result.non2xx > 0) {
+    const failed = `${result.errors} errors and ${result.non2xx} non-2xx responses`
+    throw new Error(`Expected only 200s from ${path}, but got ${failed}.`)
+  }
+  return result
+}
+
+async function main(): Promise<void> {
+  const flags = parseArgs(process.argv.slice(2))
+  const rows: [string, string, string][] = []
+  const ms = (x: number) => `${x.toFixed(3)} ms`
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
+  const perImage = (t: RenderTiming): [string, string] => [
+    `${ms(t.forwardMs + t.pngMs)} (forward ${ms(t.forwardMs)}, PNG ${ms(t.pngMs)})`,
+    t.forwardMs + t.pngMs <= 0.5 ? '≤ 0.5 ms ok' : '≤ 0.5 ms OVER',
+  ]
+
+  const bundle = bundleSize()
+  const fits = bundle.wranglerGzipKiB * 1024 <= MIB ? '≤ 1 MiB ok' : '≤ 1 MiB OVER'
+  const sizes = `${bundle.wranglerGzipKiB} KiB per wrangler (gzip -9: ${kib(bundle.gzipBytes)})`
+  rows.push(['bundle gzip', sizes, fits])
+  rows.push(['bundle raw', kib(bundle.rawBytes), ''])
+
+  const node = nodeTiming(flags.images)
+  rows.push(['Node: forward + PNG', ...perImage(node)])
+  rows.push(['Node: renderDigitPng', ms(node.renderMs), ''])
+
+  // No per-request log line: it would add the same overhead to both routes and flatter the ratio.
+  const server = await startDevServer({ vars: { BENCH: '1' }, logLevel: 'warn' })
+  try {
+    const workerd = await workerdTiming(server.url, flags.images)
+    rows.push(['workerd: forward + PNG', ...perImage(workerd)])
+    rows.push(['workerd: renderDigitPng', ms(workerd.renderMs), ''])
+
+    const routes = { generate: '/generate', constant: '/__bench/constant' } as const
+    for (const path of Object.values(routes)) await load(server.url, path, flags, 2) // warm-up
+    const rps = { generate: [] as number[], constant: [] as number[] }
+    const p50 = { generate: 0, constant: 0 }
+    const p99 = { generate: 0, constant: 0 }
+    // Two alternating halves per route, so drift (thermal, background load) hits both alike.
+    for (let round = 0; round < 2; round++) {
+      for (const name of ['constant', 'generate'] as const) {
+        const result = await load(server.url, routes[name], flags, Math.max(1, flags.duration / 2))
+        rps[name].push(result.requests.average)
+        p50[name] = Math.max(p50[name], result.latency.p50)
+        p99[name] = Math.max(p99[name], result.latency.p99)
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    for (const name of ['generate', 'constant'] as const) {
+      const latency = `p50 ${p50[name]} ms, p99 ${p99[name]} ms`
+      rows.push([`${routes[name]}`, `${mean(rps[name]).toFixed(0)} req/s (${latency})`, ''])
+    }
+    const ratio = mean(rps.generate) / mean(rps.constant)
+    rows.push(['generate / constant', ratio.toFixed(3), ratio >= 0.9 ? '≥ 0.9 ok' : '≥ 0.9 UNDER'])
+  } finally {
+    await server.stop()
+  }
+
+  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)))
+  console.log(
+    `\nedge bench: ${flags.connections} connections, ${flags.duration} s per route, ` +
+      `${flags.images} images per timing`,
+  )
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i])).join(' │ '))
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})

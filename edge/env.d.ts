@@ -1,0 +1,21 @@
+/**
+ * @module edge/env
+ * Ambient types for the worker: the model payload is bundled as a Data module (see the `[[rules]]`
+ * in wrangler.toml), and the one optional binding.
+ */
+
+/** A `*.bin` file bundled as raw bytes by wrangler's `Data` module rule. */
+declare module '*.bin' {
+  const value: ArrayBuffer
+  export default value
+}
+
+declare namespace Cloudflare {
+  interface Env {
+    /** "1" mounts the `/__bench/*` routes (see edge/bench-routes.ts); unset in production. */
+    BENCH?: string
+  }
+  interface GlobalProps {
+    mainModule: typeof import('./index')
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * @module edge/microbench
+ * Per-image cost of the serving path, split into its stages, with the same code in Node
+ * (edge/bench.ts) and inside workerd (`GET /__bench/render`).
+ *
+ * Clocks: deployed Workers freeze `performance.now()`/`Date.now()` during CPU work (they only
+ * advance on I/O, a Spectre mitigation), so this reports 0 there. Local workerd (`wrangler dev`)
+ * runs real clocks; averaging over many images keeps its millisecond granularity irrelevant.
+ */
+import type { Generator } from '../shared/forward'
+import { toGray } from '../shared/forward'
+import { sampleLatent } from '../shared/latent'
+import { encodePng } from '../shared/png'
+import { renderDigitPng } from '../shared/render'
+
+/** Milliseconds per image for each stage, averaged over `images` seeds. */
+export interface RenderTiming {
+  images: number
+  /** `sampleLatent` + `generator.run` + `toGray`. */
+  forwardMs: number
+  /** `encodePng` of the 28×28 grey image. */
+  pngMs: number
+  /** `renderDigitPng(generator, seed, 1)`: what `/generate?seed=` runs. */
+  renderMs: number
+  /** Sum of the PNG sizes, so the work cannot be optimized away. */
+  bytes: number
+}
+
+/**
+ * Times `images` digits (seeds 0…images−1) stage by stage, then end to end.
+ * @example measureRender(generator, 1000, () => performance.now()).renderMs
+ */
+export function measureRender(
+  generator: Generator,
+  images: number,
+  now: () => number,
+): RenderTiming {
+  const gray: Uint8Array[] = []
+  let bytes = 0
+  const t0 = now()
+  for (let seed = 0; seed < images; seed++) {
+    gray.push(toGray(generator.run(sampleLatent(seed, generator.latentDim))))
+  }
+  const t1 = now()
+  for (const pixels of gray) bytes += encodePng(pixels, 28, 28).byteLength
+  const t2 = now()
+  for (let seed = 0; seed < images; seed++) bytes += renderDigitPng(generator, seed, 1).byteLength
+  const t3 = now()
+  return {
+    images,
+    forwardMs: (t1 - t0) / images,
+    pngMs: (t2 - t1) / images,
+    renderMs: (t3 - t2) / images,
+    bytes,
+  }
+}

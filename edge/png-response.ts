@@ -1,0 +1,69 @@
+/**
+ * @module edge/png-response
+ * Turns a rendered image into an HTTP response with the caching contract of the image routes:
+ * a seeded URL names exactly one byte sequence per model, so it is cached forever and revalidated
+ * by ETag; an unseeded URL draws a random seed, reports it in `X-Seed` and must not be cached.
+ */
+import type { Context } from 'hono'
+import type { AppEnv } from './app'
+
+/** `Cache-Control` for seeded images: same model + URL ⇒ same bytes, forever. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+/** What the image routes hand to {@link pngResponse}. */
+export interface ImageRequest {
+  /** Route name, part of the ETag so /generate and /grid never share one. */
+  kind: string
+  /** The requested seed; undefined draws a random one. */
+  seed: number | undefined
+  /** The other normalized parameters, in a fixed order. */
+  params: Record<string, number>
+  /** Renders the PNG for the final seed; not called for a 304. */
+  render: (seed: number) => Uint8Array<ArrayBuffer>
+}
+
+/**
+ * Answers an image request: 304 when a seeded request's `If-None-Match` matches, else the PNG.
+ * @example
+ * const render = (s: number) => renderDigitPng(generator, s, scale)
+ * return pngResponse(c, { kind: 'generate', seed, params: { scale }, render })
+ */
+export function pngResponse(c: Context<AppEnv>, request: ImageRequest): Response {
+  const model = c.var.model
+  const fixed = request.seed !== undefined
+  const seed = request.seed ?? randomSeed()
+  const params = Object.entries(request.params).map(([key, value]) => `:${key}=${value}`)
+  const etag = `"${model.sha256}:${request.kind}:seed=${seed}${params.join('')}"`
+  const headers: Record<string, string> = {
+    // On the 304 too: a 304 without a type looks compressible to gzipping proxies (wrangler dev's
+    // does it), and a `Content-Encoding: gzip` on a 304 would corrupt the client's cached headers.
+    'Content-Type': 'image/png',
+    ETag: etag,
+    'Cache-Control': fixed ? IMMUTABLE : 'no-store',
+    'X-Seed': String(seed),
+    'X-Model': model.sha256,
+  }
+  // A random request asks for a new image, so it is never answered with 304.
+  if (fixed && etagMatches(c.req.header('If-None-Match'), etag)) {
+    return c.body(null, 304, headers)
+  }
+  const png = request.render(seed)
+  // Explicit so that HEAD, whose body is dropped, still reports the size.
+  headers['Content-Length'] = String(png.byteLength)
+  return c.body(png, 200, headers)
+}
+
+/** A uniformly random uint32 from the platform CSPRNG. */
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]
+}
+
+/**
+ * `If-None-Match` per RFC 9110 §13.1.2: `*` or a comma-separated list of entity tags, compared
+ * weakly (a `W/` prefix is ignored).
+ */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false
+  if (header.trim() === '*') return true
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+}

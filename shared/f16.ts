@@ -1,0 +1,156 @@
+/**
+ * @module shared/f16
+ * Reduced-precision storage of float32 tensors, the number formats of the weight payload (layout
+ * in `shared/weights`): IEEE 754 binary16 ("half") conversion, and the f32 / f16 / q8 tensor
+ * codecs built on it. Binary16 is written out because `Math.f16round` and `Float16Array` are not in
+ * Node 20. Rounding is round-to-nearest-even, as in hardware conversions; subnormals, ±0, ±∞ and
+ * NaN are kept. Only exact operations are used (scaling by powers of two, floor, compares), so
+ * every engine yields the same bits. Validation is the caller's job (`shared/weights`).
+ */
+import type { Dtype } from './weights'
+
+const F64 = new Float64Array(1)
+const I32 = new Int32Array(F64.buffer)
+const HI = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0
+
+/** 2^k for k in [-40, 40], built by exact doubling. */
+const POW2 = (() => {
+  const table = new Float64Array(81)
+  table[40] = 1
+  for (let k = 1; k <= 40; k++) {
+    table[40 + k] = table[39 + k] * 2
+    table[40 - k] = table[41 - k] / 2
+  }
+  return table
+})()
+
+function pow2(k: number): number {
+  return POW2[40 + k]
+}
+
+/** Round a non-negative double to the nearest integer, ties to even. */
+function roundHalfEven(q: number): number {
+  const f = Math.floor(q)
+  const d = q - f // exact: q < 2^12 here
+  if (d > 0.5) return f + 1
+  if (d < 0.5) return f
+  return f % 2 === 0 ? f : f + 1
+}
+
+/** Half-precision magnitudes at or above this round to infinity (65504 + half an ulp). */
+export const HALF_OVERFLOW = 65520
+/** Smallest positive normal half, 2^-14. */
+const HALF_MIN_NORMAL = pow2(-14)
+
+/**
+ * The binary16 bit pattern nearest to `x` (ties to even).
+ *
+ * @example
+ * toHalfBits(1) // 0x3c00
+ * toHalfBits(65520) // 0x7c00 (rounds to +∞)
+ */
+export function toHalfBits(x: number): number {
+  if (x !== x) return 0x7e00 // NaN (quiet)
+  const sign = x < 0 || (x === 0 && 1 / x < 0) ? 0x8000 : 0
+  const a = Math.abs(x)
+  if (a >= HALF_OVERFLOW) return sign | 0x7c00
+  if (a < HALF_MIN_NORMAL) {
+    // subnormal: units of 2^-24; a rounded count of 1024 is exactly the smallest normal's bits
+    return sign | roundHalfEven(a * pow2(24))
+  }
+  F64[0] = a
+  const e = ((I32[HI] >>> 20) & 0x7ff) - 1023 // a is a normal double in [2^-14, 65520)
+  let m = roundHalfEven(a * pow2(10 - e)) // in [1024, 2048]
+  let exp = e + 15
+  if (m === 2048) {
+    m = 1024
+    exp++
+  }
+  if (exp >= 31) return sign | 0x7c00
+  return sign | (exp << 10) | (m - 1024)
+}
+
+/**
+ * The value of a binary16 bit pattern (exact in a double and in a float32).
+ *
+ * @example
+ * fromHalfBits(0x3c00) // 1
+ * fromHalfBits(0x0001) // 2^-24, the smallest subnormal
+ */
+export function fromHalfBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1
+  const exp = (bits >>> 10) & 0x1f
+  const mant = bits & 0x3ff
+  if (exp === 0) return sign * mant * pow2(-24)
+  if (exp === 31) return mant === 0 ? sign * Infinity : NaN
+  return sign * (1024 + mant) * pow2(exp - 25)
+}
+
+/** Largest q8 magnitude: the int8 range is used symmetrically, [-127, 127]. */
+const Q8_MAX = 127
+
+/** Payload bytes of a tensor: q8 stores one float32 scale per unit (last axis), then int8s. */
+export function tensorByteLength(dtype: Dtype, shape: readonly number[]): number {
+  const n = shape.reduce((a, b) => a * b, 1)
+  if (dtype === 'f32') return 4 * n
+  if (dtype === 'f16') return 2 * n
+  return 4 * shape[shape.length - 1] + n
+}
+
+/**
+ * Write `values` (row-major, `shape`) at `offset`, little-endian. q8 needs a 2-D `[inputs, units]`
+ * kernel: per unit `j`, `scale_j = fround(maxAbs_j / 127)` (1 for an all-zero column) and
+ * `q = round(v / scale_j)`, halves away from zero — the stored float32 scale is the one divided by,
+ * so decoding is within scale/2.
+ */
+export function writeTensor(
+  view: DataView,
+  offset: number,
+  dtype: Dtype,
+  shape: readonly number[],
+  values: Float32Array,
+): void {
+  if (dtype === 'f32') {
+    for (let i = 0; i < values.length; i++) view.setFloat32(offset + 4 * i, values[i], true)
+  } else if (dtype === 'f16') {
+    for (let i = 0; i < values.length; i++)
+      view.setUint16(offset + 2 * i, toHalfBits(values[i]), true)
+  } else {
+    const [inputs, units] = shape
+    const q = offset + 4 * units
+    for (let j = 0; j < units; j++) {
+      let maxAbs = 0
+      for (let i = 0; i < inputs; i++) maxAbs = Math.max(maxAbs, Math.abs(values[i * units + j]))
+      let scale = Math.fround(maxAbs / Q8_MAX)
+      if (!(scale > 0)) scale = 1 // all-zero column, or one so small that its scale underflows
+      view.setFloat32(offset + 4 * j, scale, true)
+      for (let i = 0; i < inputs; i++) {
+        const r = values[i * units + j] / scale
+        const rounded = Math.min(Q8_MAX, Math.round(Math.abs(r)))
+        view.setInt8(q + i * units + j, r < 0 ? -rounded : rounded)
+      }
+    }
+  }
+}
+
+/** Read a tensor written by `writeTensor`, dequantized to float32 (`q · scale` for q8). */
+export function readTensor(
+  view: DataView,
+  offset: number,
+  dtype: Dtype,
+  shape: readonly number[],
+): Float32Array {
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1))
+  if (dtype === 'f32') {
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(offset + 4 * i, true)
+  } else if (dtype === 'f16') {
+    for (let i = 0; i < out.length; i++) out[i] = fromHalfBits(view.getUint16(offset + 2 * i, true))
+  } else {
+    const units = shape[1]
+    const scales = new Float64Array(units)
+    for (let j = 0; j < units; j++) scales[j] = view.getFloat32(offset + 4 * j, true)
+    const q = offset + 4 * units
+    for (let i = 0; i < out.length; i++) out[i] = view.getInt8(q + i) * scales[i % units]
+  }
+  return out
+}

@@ -1,0 +1,399 @@
+/**
+ * @module shared/weights
+ * The generator artifact format: `manifest.json` (`Manifest`) + `weights.bin` (the payload). The
+ * manifest carries the full model spec, so a reader rebuilds the generator from the artifact alone.
+ *
+ * Payload (format version 1): the tensors of `tensorSpecs(model.generator)` in that order, each at
+ * a 4-byte-aligned offset (zero padding between), little-endian. Dense kernels are stored in the
+ * manifest's `dtype` — `f32`, `f16` (binary16, round-to-nearest-even) or `q8` (per-output-unit
+ * symmetric int8: `units` float32 scales, then the int8 values row-major; see `shared/f16`) — and
+ * every other tensor as `f32`.
+ *
+ * `decodeWeights` trusts nothing: it checks the manifest's structure, the spec, the tensor table
+ * against the spec, the layout, the checksum and every value, and throws `WeightFormatError`.
+ * Unknown top-level manifest keys are ignored so that later writers can add metadata.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { HALF_OVERFLOW, readTensor, tensorByteLength, writeTensor } from './f16'
+import { outputSize, SpecError, tensorSpecs } from './spec'
+import type { LayerSpec, ModelSpec, NetworkSpec } from './spec'
+
+/** Storage type of dense kernels. */
+export type Dtype = 'f32' | 'f16' | 'q8'
+
+export const DTYPES: readonly Dtype[] = ['f32', 'f16', 'q8']
+export const FORMAT = 'digit-gan-generator'
+export const FORMAT_VERSION = 1
+export const PAYLOAD_FILE = 'weights.bin'
+
+/** Where one tensor lives in the payload. */
+export interface TensorEntry {
+  name: string
+  shape: number[]
+  dtype: Dtype
+  offset: number
+  byteLength: number
+}
+
+/** `manifest.json`. `tensors` is exactly `tensorSpecs(model.generator)`, same order. */
+export interface Manifest {
+  format: 'digit-gan-generator'
+  formatVersion: 1
+  /** The full spec; the payload holds generator tensors only. */
+  model: ModelSpec
+  latentDim: number
+  /** Storage type of dense kernels; every other tensor is f32. */
+  dtype: Dtype
+  tensors: TensorEntry[]
+  payload: { file: 'weights.bin'; byteLength: number; sha256: string }
+  /** Steps, config, backend, wall time, creation date… */
+  training?: Record<string, unknown>
+  eval?: Record<string, unknown>
+}
+
+/** A validated manifest and its tensors, dequantized to float32. */
+export interface DecodedWeights {
+  manifest: Manifest
+  tensors: Map<string, Float32Array>
+}
+
+export interface EncodeOptions {
+  dtype: Dtype
+  training?: Record<string, unknown>
+  eval?: Record<string, unknown>
+}
+
+/** An artifact that does not match the format; the message names the first problem found. */
+export class WeightFormatError extends Error {
+  override name = 'WeightFormatError'
+}
+
+/** `value` for an error message: short, and typed where the type is the problem. */
+function show(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) : value)
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
+  if (Array.isArray(value)) {
+    const text = JSON.stringify(value)
+    return text.length <= 40 ? text : `an array of ${value.length}`
+  }
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
+/** Throw "Expected `want`, but got `got`." (`raw`: print `got` as is, not as a JSON value). */
+function fail(want: string, got: unknown, raw = false, hint = ''): never {
+  throw new WeightFormatError(`Expected ${want}, but got ${raw ? String(got) : show(got)}${hint}.`)
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function positiveInteger(path: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    fail(`${path} to be a positive integer`, value)
+  }
+  return value as number
+}
+
+/** A number in [lo, hi] (or [lo, hi) when `open`). */
+function numberIn(path: string, value: unknown, lo: number, hi: number, open = false): void {
+  const ok = typeof value === 'number' && value >= lo && (open ? value < hi : value <= hi)
+  if (!ok) fail(`${path} to be a number in [${lo}, ${hi}${open ? ')' : ']'}`, value)
+}
+
+const ACTIVATIONS = ['leakyRelu', 'relu', 'tanh', 'sigmoid', 'linear']
+
+function checkLayer(path: string, v: unknown): LayerSpec {
+  if (!isRecord(v)) fail(`${path} to be an object`, v)
+  const named = () => {
+    if (typeof v.name !== 'string' || v.name === '') {
+      fail(`${path}.name to be a non-empty string`, v.name)
+    }
+  }
+  switch (v.kind) {
+    case 'dense':
+      named()
+      positiveInteger(`${path}.inputs`, v.inputs)
+      positiveInteger(`${path}.units`, v.units)
+      break
+    case 'batchNorm':
+      named()
+      positiveInteger(`${path}.features`, v.features)
+      if (!(typeof v.epsilon === 'number' && v.epsilon > 0 && v.epsilon < Infinity)) {
+        fail(`${path}.epsilon to be a positive number`, v.epsilon)
+      }
+      numberIn(`${path}.momentum`, v.momentum, 0, 1)
+      break
+    case 'activation':
+      if (!ACTIVATIONS.includes(v.fn as string)) {
+        fail(`${path}.fn to be one of ${ACTIVATIONS.join(', ')}`, v.fn)
+      }
+      if (v.alpha !== undefined || v.fn === 'leakyRelu') {
+        numberIn(`${path}.alpha`, v.alpha, -1e6, 1e6)
+      }
+      break
+    case 'dropout':
+      numberIn(`${path}.rate`, v.rate, 0, 1, true)
+      break
+    default:
+      fail(`${path}.kind to be one of dense, batchNorm, activation, dropout`, v.kind)
+  }
+  return v as unknown as LayerSpec
+}
+
+function checkNetwork(path: string, v: unknown): NetworkSpec {
+  if (!isRecord(v)) fail(`${path} to be an object`, v)
+  positiveInteger(`${path}.inputs`, v.inputs)
+  if (!Array.isArray(v.layers)) fail(`${path}.layers to be an array`, v.layers)
+  v.layers.forEach((layer, i) => checkLayer(`${path}.layers[${i}]`, layer))
+  const net = v as unknown as NetworkSpec
+  try {
+    outputSize(net)
+  } catch (err) {
+    if (err instanceof SpecError) throw new WeightFormatError(err.message, { cause: err })
+    throw err
+  }
+  const names = new Set<string>()
+  for (const t of tensorSpecs(net)) {
+    if (names.has(t.name)) fail(`unique layer names in ${path}`, `${t.name} twice`, true)
+    names.add(t.name)
+  }
+  return net
+}
+
+/** Validate a model spec from untrusted JSON (`path` names it in messages). */
+function checkModelSpec(v: unknown, path: string): ModelSpec {
+  if (!isRecord(v)) fail(`${path} to be an object`, v)
+  if (typeof v.name !== 'string') fail(`${path}.name to be a string`, v.name)
+  const latentDim = positiveInteger(`${path}.latentDim`, v.latentDim)
+  const shape = v.imageShape
+  if (!Array.isArray(shape) || shape.length !== 3) {
+    fail(`${path}.imageShape to be [height, width, channels]`, shape)
+  }
+  shape.forEach((n, i) => positiveInteger(`${path}.imageShape[${i}]`, n))
+  const pixels = elementCount(shape as number[])
+  const generator = checkNetwork(`${path}.generator`, v.generator)
+  const discriminator = checkNetwork(`${path}.discriminator`, v.discriminator)
+  if (generator.inputs !== latentDim) {
+    fail(`${path}.generator.inputs to equal latentDim ${latentDim}`, generator.inputs)
+  }
+  if (outputSize(generator) !== pixels) {
+    fail(`the generator to output ${pixels} values (imageShape)`, outputSize(generator))
+  }
+  if (discriminator.inputs !== pixels) {
+    fail(`${path}.discriminator.inputs to be ${pixels} (imageShape)`, discriminator.inputs)
+  }
+  return v as unknown as ModelSpec
+}
+
+/**
+ * Lowercase hex SHA-256 (synchronous, via @noble/hashes: WebCrypto's digest is async-only).
+ *
+ * @example
+ * sha256Hex(new Uint8Array()) // 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+ */
+export function sha256Hex(bytes: Uint8Array): string {
+  return bytesToHex(sha256(bytes))
+}
+
+function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1)
+}
+
+/** Names of the dense kernels of the generator: the only tensors that take `manifest.dtype`. */
+function kernelNames(model: ModelSpec): Set<string> {
+  const dense = model.generator.layers.filter((layer) => layer.kind === 'dense')
+  return new Set(dense.map((layer) => `${layer.name}.kernel`))
+}
+
+function checkMetadata(path: string, value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined
+  if (!isRecord(value)) fail(`${path} to be an object`, value)
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>
+}
+
+/**
+ * Serialize generator tensors into a manifest and payload (see the module doc for the layout).
+ * Tensors not in `tensorSpecs(model.generator)` (e.g. the discriminator's) are ignored.
+ *
+ * @throws WeightFormatError for an invalid spec, a missing, mis-sized or non-finite tensor, or an
+ *   f16 value beyond ±65504.
+ * @example
+ * const { manifest, payload } = encodeWeights(tutorialMlp(), tensors, { dtype: 'f16' })
+ */
+export function encodeWeights(
+  model: ModelSpec,
+  tensors: Map<string, Float32Array>,
+  opts: EncodeOptions,
+): { manifest: Manifest; payload: Uint8Array<ArrayBuffer> } {
+  const spec = checkModelSpec(JSON.parse(JSON.stringify(model)) as unknown, 'model')
+  if (!DTYPES.includes(opts.dtype)) fail(`dtype to be one of ${DTYPES.join(', ')}`, opts.dtype)
+  const kernels = kernelNames(spec)
+  const entries: TensorEntry[] = []
+  let end = 0
+  for (const t of tensorSpecs(spec.generator)) {
+    const values = tensors.get(t.name)
+    if (values === undefined) fail(`a tensor named ${t.name}`, 'none', true)
+    const n = elementCount(t.shape)
+    if (values.length !== n)
+      fail(`${t.name} to have ${n} values (shape [${t.shape}])`, values.length)
+    checkFinite(t.name, values)
+    const dtype = kernels.has(t.name) ? opts.dtype : 'f32'
+    if (dtype === 'f16') {
+      const i = values.findIndex((v) => Math.abs(v) >= HALF_OVERFLOW)
+      if (i >= 0) fail(`${t.name}[${i}] to fit in f16 (±65504)`, values[i])
+    }
+    const offset = (end + 3) & ~3
+    const byteLength = tensorByteLength(dtype, t.shape)
+    entries.push({ name: t.name, shape: [...t.shape], dtype, offset, byteLength })
+    end = offset + byteLength
+  }
+  const payload = new Uint8Array(end)
+  const view = new DataView(payload.buffer)
+  for (const e of entries) writeTensor(view, e.offset, e.dtype, e.shape, tensors.get(e.name)!)
+  const manifest: Manifest = {
+    format: FORMAT,
+    formatVersion: FORMAT_VERSION,
+    model: spec,
+    latentDim: spec.latentDim,
+    dtype: opts.dtype,
+    tensors: entries,
+    payload: { file: PAYLOAD_FILE, byteLength: end, sha256: sha256Hex(payload) },
+  }
+  const training = checkMetadata('training', opts.training)
+  if (training) manifest.training = training
+  const evalResult = checkMetadata('eval', opts.eval)
+  if (evalResult) manifest.eval = evalResult
+  return { manifest, payload }
+}
+
+function checkFinite(name: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) fail(`${name}[${i}] to be finite`, values[i])
+  }
+}
+
+/**
+ * Validate a parsed `manifest.json` against its payload and decode every tensor to float32.
+ *
+ * @param manifest the parsed JSON, unvalidated.
+ * @param payload the bytes of `weights.bin`.
+ * @throws WeightFormatError "Expected X, but got Y." naming the first problem found.
+ * @example
+ * const weights = decodeWeights(JSON.parse(manifestText), payloadBytes)
+ * const generator = createGenerator(weights)
+ */
+export function decodeWeights(manifest: unknown, payload: Uint8Array): DecodedWeights {
+  const m = checkManifest(manifest, payload.byteLength)
+  const digest = sha256Hex(payload)
+  if (digest !== m.payload.sha256) {
+    throw new WeightFormatError(
+      `Expected the payload's sha256 to be ${m.payload.sha256}, but got ${digest} ` +
+        `(${PAYLOAD_FILE} is corrupt or belongs to another manifest).`,
+    )
+  }
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
+  const tensors = new Map<string, Float32Array>()
+  for (const entry of m.tensors) {
+    if (entry.dtype === 'q8') {
+      for (let j = 0; j < entry.shape[1]; j++) {
+        const s = view.getFloat32(entry.offset + 4 * j, true)
+        if (!(s > 0 && s < Infinity)) fail(`${entry.name} q8 scale ${j} to be positive`, s)
+      }
+    }
+    const values = readTensor(view, entry.offset, entry.dtype, entry.shape)
+    checkFinite(entry.name, values)
+    if (entry.name.endsWith('.movingVariance')) {
+      const i = values.findIndex((v) => v < 0)
+      if (i >= 0) fail(`${entry.name}[${i}] to be non-negative`, values[i])
+    }
+    tensors.set(entry.name, values)
+  }
+  return { manifest: m, tensors }
+}
+
+/** Everything about a manifest that can be checked without decoding values. */
+function checkManifest(raw: unknown, payloadLength: number): Manifest {
+  if (!isRecord(raw)) fail('the manifest to be a JSON object', raw)
+  if (raw.format !== FORMAT) fail(`manifest.format to be "${FORMAT}"`, raw.format)
+  if (raw.formatVersion !== FORMAT_VERSION) {
+    const hint = Number.isInteger(raw.formatVersion) ? ' (this reader knows version 1 only)' : ''
+    fail(`manifest.formatVersion to be ${FORMAT_VERSION}`, raw.formatVersion, false, hint)
+  }
+  const model = checkModelSpec(raw.model, 'manifest.model')
+  if (raw.latentDim !== model.latentDim) {
+    fail(`manifest.latentDim to equal manifest.model.latentDim (${model.latentDim})`, raw.latentDim)
+  }
+  const dtype = raw.dtype as Dtype
+  if (!DTYPES.includes(dtype)) fail(`manifest.dtype to be one of ${DTYPES.join(', ')}`, raw.dtype)
+
+  const p = raw.payload
+  if (!isRecord(p)) fail('manifest.payload to be an object', p)
+  if (p.file !== PAYLOAD_FILE) fail(`manifest.payload.file to be "${PAYLOAD_FILE}"`, p.file)
+  if (typeof p.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(p.sha256)) {
+    fail('manifest.payload.sha256 to be 64 lowercase hex digits', p.sha256)
+  }
+  if (!Number.isInteger(p.byteLength) || (p.byteLength as number) < 0) {
+    fail('manifest.payload.byteLength to be a non-negative integer', p.byteLength)
+  }
+  if (p.byteLength !== payloadLength) {
+    fail(`a payload of ${String(p.byteLength)} bytes (manifest.payload.byteLength)`, payloadLength)
+  }
+  checkTensorTable(raw.tensors, model, dtype, payloadLength)
+  checkMetadata('manifest.training', raw.training)
+  checkMetadata('manifest.eval', raw.eval)
+  return raw as unknown as Manifest
+}
+
+function checkTensorTable(raw: unknown, model: ModelSpec, dtype: Dtype, payloadLength: number) {
+  const specs = tensorSpecs(model.generator)
+  if (!Array.isArray(raw)) fail('manifest.tensors to be an array', raw)
+  if (raw.length !== specs.length) {
+    fail(`manifest.tensors to list the ${specs.length} generator tensors`, raw.length, true)
+  }
+  const kernels = kernelNames(model)
+  const entries = raw.map((entry: unknown, i): TensorEntry => {
+    const path = `manifest.tensors[${i}]`
+    const spec = specs[i]
+    if (!isRecord(entry)) fail(`${path} to be an object`, entry)
+    if (entry.name !== spec.name) fail(`${path}.name to be "${spec.name}"`, entry.name)
+    const shape = entry.shape
+    const same = (a: unknown[], b: number[]) =>
+      a.length === b.length && a.every((d, k) => d === b[k])
+    if (!Array.isArray(shape) || !same(shape, spec.shape)) {
+      fail(`${path}.shape (${spec.name}) to be [${spec.shape}]`, shape)
+    }
+    const want = kernels.has(spec.name) ? dtype : 'f32'
+    if (entry.dtype !== want) {
+      const why = want === 'f32' ? 'only dense kernels take manifest.dtype' : 'manifest.dtype'
+      fail(`${path}.dtype (${spec.name}) to be "${want}" (${why})`, entry.dtype)
+    }
+    const { offset, byteLength } = entry
+    if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) % 4 !== 0) {
+      fail(`${path}.offset (${spec.name}) to be a non-negative multiple of 4`, offset)
+    }
+    const size = tensorByteLength(want, spec.shape)
+    if (byteLength !== size) {
+      fail(
+        `${path}.byteLength (${spec.name}) to be ${size} for ${want} [${spec.shape}]`,
+        byteLength,
+      )
+    }
+    const end = (offset as number) + size
+    if (end > payloadLength) {
+      fail(`${spec.name} to end within the ${payloadLength}-byte payload`, `byte ${end}`, true)
+    }
+    return { ...spec, dtype: want, offset: offset as number, byteLength: size }
+  })
+  const byOffset = [...entries].sort((a, b) => a.offset - b.offset)
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1]
+    const next = byOffset[i]
+    if (next.offset < prev.offset + prev.byteLength) {
+      const want = `${next.name} to start at or after byte ${prev.offset + prev.byteLength}`
+      fail(`${want}, where ${prev.name} ends`, next.offset)
+    }
+  }
+}

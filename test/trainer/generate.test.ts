@@ -1,0 +1,189 @@
+/**
+ * @module test/trainer/generate
+ * Seed → PNG (shared/render) and the `npm run generate` command: the Node file is byte-identical
+ * to what the shared pipeline (and so the worker) produces; bad input changes nothing on disk.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { unzlibSync } from 'fflate'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGenerator, toGray, type Generator } from '../../shared/forward'
+import { sampleLatent } from '../../shared/latent'
+import { gridColumns, renderDigitPng, renderGridPng } from '../../shared/render'
+import { Xoshiro128 } from '../../shared/rng'
+import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
+import { decodeWeights, encodeWeights } from '../../shared/weights'
+import { readArtifact, writeArtifact } from '../../trainer/artifact'
+
+/** Random generator tensors with nontrivial BatchNorm statistics. */
+function randomTensors(model: ModelSpec, seed: number): Map<string, Float32Array> {
+  const rng = new Xoshiro128(seed)
+  const u = (lo: number, hi: number): number => lo + (hi - lo) * rng.nextFloat()
+  const out = new Map<string, Float32Array>()
+  for (const spec of tensorSpecs(model.generator)) {
+    const a = new Float32Array(spec.shape.reduce((x, y) => x * y, 1))
+    const limit = spec.shape.length === 2 ? Math.sqrt(6 / (spec.shape[0] + spec.shape[1])) : 0
+    for (let i = 0; i < a.length; i++) {
+      if (spec.name.endsWith('.kernel')) a[i] = u(-limit, limit)
+      else if (spec.name.endsWith('.gamma')) a[i] = u(0.5, 1.5)
+      else if (spec.name.endsWith('.movingMean')) a[i] = u(-0.5, 0.5)
+      else if (spec.name.endsWith('.movingVariance')) a[i] = u(0.2, 2)
+      else a[i] = u(-0.2, 0.2)
+    }
+    out.set(spec.name, a)
+  }
+  return out
+}
+
+/** Decodes an 8-bit grayscale, non-interlaced PNG (all five filter types). */
+function decodeGrayPng(png: Uint8Array): { width: number; height: number; pixels: Uint8Array } {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength)
+  const width = view.getUint32(16)
+  const height = view.getUint32(20)
+  expect([png[24], png[25], png[28]]).toEqual([8, 0, 0])
+  const idat: Uint8Array[] = []
+  for (let at = 8; at < png.length; ) {
+    const length = view.getUint32(at)
+    const type = String.fromCharCode(...png.subarray(at + 4, at + 8))
+    if (type === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length))
+    at += 12 + length
+  }
+  const joined = new Uint8Array(idat.reduce((n, c) => n + c.length, 0))
+  idat.reduce((at, c) => (joined.set(c, at), at + c.length), 0)
+  const raw = unzlibSync(joined)
+  const pixels = new Uint8Array(width * height)
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (width + 1)]
+    for (let x = 0; x < width; x++) {
+      const v = raw[y * (width + 1) + 1 + x]
+      const a = x > 0 ? pixels[y * width + x - 1] : 0
+      const b = y > 0 ? pixels[(y - 1) * width + x] : 0
+      const c = x > 0 && y > 0 ? pixels[(y - 1) * width + x - 1] : 0
+      const p = a + b - c
+      const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)]
+      const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c
+      const pred = [0, a, b, (a + b) >> 1, paeth][filter]
+      pixels[y * width + x] = (v + pred) & 0xff
+    }
+  }
+  return { width, height, pixels }
+}
+
+function digit(generator: Generator, seed: number): Uint8Array {
+  return toGray(generator.run(sampleLatent(seed, generator.latentDim)))
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+interface CliRun {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the command as `npm run generate` does (tsx), without npx's extra process. */
+function runCli(args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'trainer/generate.ts', ...args], {
+      cwd: ROOT,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
+  })
+}
+
+describe('shared/render', () => {
+  const model = tutorialMlp()
+  const { manifest, payload } = encodeWeights(model, randomTensors(model, 11), { dtype: 'f32' })
+  const generator = createGenerator(decodeWeights(manifest, payload))
+
+  it('should encode the seed digit at 28·scale pixels', () => {
+    expect(manifest.latentDim).toBe(100)
+    const one = decodeGrayPng(renderDigitPng(generator, 42))
+    expect([one.width, one.height]).toEqual([28, 28])
+    expect(one.pixels).toEqual(digit(generator, 42))
+    const big = decodeGrayPng(renderDigitPng(generator, 42, 3))
+    expect([big.width, big.height]).toEqual([84, 84])
+    expect(big.pixels[(3 * 5 + 2) * 84 + 3 * 7 + 1]).toBe(one.pixels[5 * 28 + 7])
+  })
+
+  it('should lay out a grid row-major in ceil(sqrt(n)) columns without padding', () => {
+    expect([1, 2, 4, 5, 10, 64].map(gridColumns)).toEqual([1, 2, 2, 3, 4, 8])
+    const grid = decodeGrayPng(renderGridPng(generator, 4294967294, 5, 2))
+    expect([grid.width, grid.height]).toEqual([3 * 28 * 2, 2 * 28 * 2])
+    // Tile 3 (row 1, col 0) holds seed 4294967294 + 3 mod 2^32 = 1.
+    const seed1 = digit(generator, 1)
+    for (const [y, x] of [[0, 0], [13, 17], [27, 27]]) {
+      expect(grid.pixels[(2 * (28 + y)) * grid.width + 2 * x]).toBe(seed1[y * 28 + x])
+    }
+    // The unused cell (row 1, col 2) is black.
+    expect(grid.pixels[(2 * 40) * grid.width + 2 * (56 + 10)]).toBe(0)
+  })
+
+  it('should reject bad seeds, scales and counts', () => {
+    for (const seed of [-1, 1.5, 2 ** 32, NaN]) {
+      expect(() => renderDigitPng(generator, seed)).toThrow(RangeError)
+    }
+    for (const scale of [0, 17, 2.5]) {
+      expect(() => renderDigitPng(generator, 1, scale)).toThrow(RangeError)
+    }
+    for (const n of [0, -1, 1.5]) expect(() => renderGridPng(generator, 0, n)).toThrow(RangeError)
+  })
+})
+
+describe('trainer/generate', () => {
+  let dir: string
+  let modelDir: string
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'generate-'))
+    modelDir = join(dir, 'model')
+    const model = tutorialMlp()
+    writeArtifact(modelDir, { model, tensors: randomTensors(model, 12), dtype: 'q8' })
+  })
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('should write the same bytes as the shared pipeline', async () => {
+    const out = join(dir, '42.png')
+    const run = await runCli(['--model', modelDir, '--seed', '42', '--out', out, '--scale', '4'])
+    expect(run.stderr).toBe('')
+    expect(run.status).toBe(0)
+    expect(run.stdout).toContain('seed 42, 112×112')
+    const expected = renderDigitPng(createGenerator(readArtifact(modelDir)), 42, 4)
+    expect(new Uint8Array(readFileSync(out))).toEqual(expected)
+  })
+
+  it('should exit non-zero with one line and write nothing on bad input', async () => {
+    const out = join(dir, 'bad.png')
+    const file = join(dir, 'a-file')
+    writeFileSync(file, 'x')
+    const cases = [
+      ['--model', modelDir, '--out', out],
+      ['--model', modelDir, '--seed', '0x10', '--out', out],
+      ['--model', modelDir, '--seed', '-1', '--out', out],
+      ['--model', modelDir, '--seed', '4294967296', '--out', out],
+      ['--model', modelDir, '--seed', '1', '--out', out, '--scale', '17'],
+      ['--model', modelDir, '--seed', '1', '--out', out, '--colour', 'red'],
+      ['--model', join(dir, 'missing'), '--seed', '1', '--out', out],
+      ['--model', modelDir, '--seed', '1', '--out', join(file, 'x.png')],
+      ['--model', modelDir, '--seed', '1', '--out', dir],
+    ]
+    const runs = await Promise.all(cases.map(runCli))
+    for (const [i, args] of cases.entries()) {
+      const run = runs[i]
+      expect(run.status, args.join(' ')).not.toBe(0)
+      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
+      expect(run.stderr).toMatch(/^error: /)
+      expect(existsSync(out)).toBe(false)
+    }
+  })
+})

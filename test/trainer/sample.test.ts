@@ -1,0 +1,142 @@
+/**
+ * @module test/trainer/sample
+ * `npm run sample`: the `.f32` format (size, range, seed → the values the worker computes), the PNG
+ * grid, and bad input that exits non-zero without writing anything.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGenerator, type Generator } from '../../shared/forward'
+import { sampleLatent } from '../../shared/latent'
+import { renderGridPng } from '../../shared/render'
+import { Xoshiro128 } from '../../shared/rng'
+import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
+import { readArtifact, writeArtifact } from '../../trainer/artifact'
+import { sampleImages } from '../../trainer/sample'
+
+/** Random generator tensors with nontrivial BatchNorm statistics. */
+function randomTensors(model: ModelSpec, seed: number): Map<string, Float32Array> {
+  const rng = new Xoshiro128(seed)
+  const u = (lo: number, hi: number): number => lo + (hi - lo) * rng.nextFloat()
+  const out = new Map<string, Float32Array>()
+  for (const spec of tensorSpecs(model.generator)) {
+    const a = new Float32Array(spec.shape.reduce((x, y) => x * y, 1))
+    const limit = spec.shape.length === 2 ? Math.sqrt(6 / (spec.shape[0] + spec.shape[1])) : 0
+    for (let i = 0; i < a.length; i++) {
+      if (spec.name.endsWith('.kernel')) a[i] = u(-limit, limit)
+      else if (spec.name.endsWith('.gamma')) a[i] = u(0.5, 1.5)
+      else if (spec.name.endsWith('.movingMean')) a[i] = u(-0.5, 0.5)
+      else if (spec.name.endsWith('.movingVariance')) a[i] = u(0.2, 2)
+      else a[i] = u(-0.2, 0.2)
+    }
+    out.set(spec.name, a)
+  }
+  return out
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+interface CliRun {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the command as `npm run sample` does (tsx), without npx's extra process. */
+function runCli(args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'trainer/sample.ts', ...args], {
+      cwd: ROOT,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
+  })
+}
+
+describe('trainer/sample', () => {
+  let dir: string
+  let modelDir: string
+  let generator: Generator
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sample-'))
+    modelDir = join(dir, 'model')
+    const model = tutorialMlp()
+    writeArtifact(modelDir, { model, tensors: randomTensors(model, 21), dtype: 'f32' })
+    generator = createGenerator(readArtifact(modelDir))
+  })
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('should return the generator output for each consecutive seed, wrapping at 2^32', () => {
+    const x = sampleImages(generator, 4294967295, 3)
+    expect(x.length).toBe(3 * 784)
+    for (const [i, seed] of [4294967295, 0, 1].entries()) {
+      const expected = generator.run(sampleLatent(seed, 100))
+      expect(x.subarray(i * 784, (i + 1) * 784)).toEqual(expected)
+    }
+  })
+
+  it('should write N·784 little-endian float32s in [-1, 1] for seeds S..S+N−1', async () => {
+    const out = join(dir, 'x.f32')
+    const run = await runCli(['--model', modelDir, '--n', '5', '--seed-start', '40', '--out', out])
+    expect(run.stderr).toBe('')
+    expect(run.status).toBe(0)
+    const bytes = readFileSync(out)
+    expect(bytes.length).toBe(5 * 784 * 4)
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const values = Float32Array.from({ length: 5 * 784 }, (_, i) => view.getFloat32(i * 4, true))
+    expect(values.every((v) => v >= -1 && v <= 1)).toBe(true)
+    expect(new Set(values).size).toBeGreaterThan(1000)
+    for (let i = 0; i < 5; i++) {
+      const expected = generator.run(sampleLatent(40 + i, 100))
+      expect(values.subarray(i * 784, (i + 1) * 784)).toEqual(expected)
+    }
+  })
+
+  it('should default to seeds from 0 and write a PNG grid for .png', async () => {
+    const out = join(dir, 'grid.png')
+    const run = await runCli(['--model', modelDir, '--n', '10', '--out', out])
+    expect(run.status).toBe(0)
+    expect(new Uint8Array(readFileSync(out))).toEqual(renderGridPng(generator, 0, 10))
+  })
+
+  it('should exit non-zero with one line and write nothing on bad input', async () => {
+    const out = join(dir, 'bad.f32')
+    const file = join(dir, 'a-file')
+    writeFileSync(file, 'x')
+    const folder = join(dir, 'folder.f32')
+    mkdirSync(folder)
+    const cases = [
+      ['--model', join(dir, 'missing'), '--n', '2', '--out', out],
+      ['--model', modelDir, '--n', '0', '--out', out],
+      ['--model', modelDir, '--n', '1.5', '--out', out],
+      ['--model', modelDir, '--n', 'ten', '--out', out],
+      ['--model', modelDir, '--n', '100001', '--out', out],
+      ['--model', modelDir, '--out', out],
+      ['--model', modelDir, '--n', '2'],
+      ['--model', modelDir, '--n', '2', '--out', out, '--seed-start', '-3'],
+      ['--model', modelDir, '--n', '2', '--out', out, '--count', '3'],
+      ['--model', modelDir, '--n', '2', '--out', join(dir, 'bad.txt')],
+      ['--model', modelDir, '--n', '2', '--out', join(file, 'x.f32')],
+      ['--model', modelDir, '--n', '2', '--out', folder],
+    ]
+    const runs = await Promise.all(cases.map(runCli))
+    for (const [i, args] of cases.entries()) {
+      const run = runs[i]
+      expect(run.status, args.join(' ')).not.toBe(0)
+      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
+      expect(run.stderr).toMatch(/^error: /)
+      expect(existsSync(out)).toBe(false)
+      expect(existsSync(join(dir, 'bad.txt'))).toBe(false)
+    }
+  })
+})

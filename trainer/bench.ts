@@ -1,0 +1,89 @@
+/**
+ * @module trainer/bench
+ * Training speed per backend and batch size: ms per step (one D update + one G update) and
+ * images per second (real images consumed by D per second).
+ *
+ *   npm run bench:train                                  # every backend that works here, batch 64 and 256
+ *   npm run bench:train -- --backends wasm --batches 64,512 --steps 20
+ *
+ * Synthetic data (the numbers do not depend on pixel values) and the tutorial model. Each cell:
+ * 3 warm-up steps (kernel compilation, buffer pools), then the mean over `--steps` steps.
+ */
+import { parseFlags, parseNumber, runMain, UsageError } from './cli'
+import { isEntry } from './entry'
+import { DEFAULT_CONFIG } from './config'
+import { createGan, discriminatorStep, disposeGan, generatorStep } from './gan'
+import { BACKENDS, initBackend, tf, type BackendName } from './tf'
+
+const WARMUP = 3
+
+/** One measured cell of the table. */
+export interface BenchResult {
+  backend: string
+  batch: number
+  msPerStep: number
+  imagesPerSec: number
+}
+
+/** Times `steps` D+G steps of the tutorial GAN at `batch` on the current backend. */
+export async function benchStep(batch: number, steps: number): Promise<number> {
+  const gan = createGan({ ...DEFAULT_CONFIG, batch })
+  const real = tf.randomUniform([batch, 784], -1, 1, 'float32', 1) as tf.Tensor2D
+  const once = async (step: number) => {
+    await discriminatorStep(gan, real, step)
+    await generatorStep(gan, step) // reads the loss back: every step is fully synchronized
+  }
+  for (let i = 0; i < WARMUP; i++) await once(i)
+  const t0 = performance.now()
+  for (let i = 0; i < steps; i++) await once(WARMUP + i)
+  const ms = (performance.now() - t0) / steps
+  real.dispose()
+  disposeGan(gan)
+  return ms
+}
+
+/** Formats results as an aligned text table. */
+export function formatTable(results: BenchResult[]): string {
+  const rows = [
+    ['backend', 'batch', 'ms/step', 'images/s'],
+    ...results.map((r) => [r.backend, String(r.batch), r.msPerStep.toFixed(1), r.imagesPerSec.toFixed(0)]),
+  ]
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)))
+  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n')
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), { backends: 'string', batches: 'string', steps: 'string' })
+  const backends = ((flags.backends as string | undefined) ?? 'tensorflow,webgpu,wasm,cpu').split(',')
+  for (const b of backends) {
+    if (!BACKENDS.includes(b as BackendName) || b === 'auto') {
+      throw new UsageError(`Expected --backends to list tensorflow, webgpu, wasm or cpu, but got '${b}'.`)
+    }
+  }
+  const batches = ((flags.batches as string | undefined) ?? '64,256')
+    .split(',')
+    .map((b) => parseNumber('batches', b, { min: 1, max: 4096, integer: true }))
+  const steps = flags.steps === undefined ? 10 : parseNumber('steps', flags.steps as string, { min: 1, integer: true })
+  const results: BenchResult[] = []
+  for (const name of backends) {
+    let choice
+    try {
+      choice = await initBackend(name as BackendName)
+    } catch (err) {
+      console.log(`${name}: unavailable (${(err as Error).message.split('\n')[0]})`)
+      continue
+    }
+    console.log(`${name}: ${choice.reason}`)
+    for (const batch of batches) {
+      // The pure-JS backend is ~30× slower: fewer timed steps keep the table quick.
+      const ms = await benchStep(batch, name === 'cpu' ? Math.min(steps, 2) : steps)
+      results.push({ backend: name, batch, msPerStep: ms, imagesPerSec: (batch * 1000) / ms })
+      console.log(`  batch ${batch}: ${ms.toFixed(1)} ms/step`)
+    }
+  }
+  console.log(`\n${formatTable(results)}`)
+  // Dawn keeps the event loop alive; the table is out, so leave.
+  process.exit(0)
+}
+
+if (isEntry('bench')) runMain(main)

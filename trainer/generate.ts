@@ -1,0 +1,101 @@
+/**
+ * @module trainer/generate
+ * One digit as a PNG, from Node, through exactly the code the worker runs (shared/render), so the
+ * file is byte-identical to `GET /generate?seed=42&scale=4` for the same model.
+ *
+ * Run: `npm run generate -- --model models/default --seed 42 --out 42.png [--scale 1..16]`
+ */
+import { accessSync, constants, existsSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { createGenerator } from '../shared/forward'
+import { MAX_SCALE, renderDigitPng } from '../shared/render'
+import { readArtifact } from './artifact'
+import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
+
+/** The model a fresh clone ships and the worker serves. */
+export const DEFAULT_MODEL_DIR = 'models/default'
+
+const MAX_SEED = 4294967295
+
+/**
+ * Parses a seed the way the worker does: a plain base-10 integer in [0, 2^32 − 1]
+ * (no sign, exponent, hex or fraction).
+ * @example parseSeed('seed', '42') // 42
+ */
+export function parseSeed(flag: string, raw: string): number {
+  const value = /^[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN
+  if (!(value <= MAX_SEED)) {
+    throw new UsageError(
+      `Expected --${flag} to be a base-10 integer in [0, ${MAX_SEED}], but got '${raw}'.`,
+    )
+  }
+  return value
+}
+
+/**
+ * Fails early, before any work, when `path` cannot be written as a file: it is a folder, or its
+ * nearest existing ancestor is a file or not writable.
+ */
+export function assertWritableFile(flag: string, path: string): void {
+  if (path === '') throw new UsageError(`Expected --${flag} to be a file path, but got ''.`)
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UsageError(`Expected --${flag} to be a file path, but ${path} is a folder.`)
+  }
+  let ancestor = dirname(resolve(path))
+  while (!existsSync(ancestor)) ancestor = dirname(ancestor)
+  if (!statSync(ancestor).isDirectory()) {
+    throw new UsageError(`Expected --${flag} ${path} to be writable, but ${ancestor} is a file.`)
+  }
+  try {
+    accessSync(ancestor, constants.W_OK)
+  } catch (err) {
+    throw new UsageError(`Expected --${flag} ${path} to be writable, but ${ancestor} is not.`, {
+      cause: err,
+    })
+  }
+}
+
+/** Returns the flag's value, or throws a UsageError naming it when it is absent. */
+export function requireFlag(
+  flags: Record<string, string | boolean | undefined>,
+  key: string,
+): string {
+  const value = flags[key]
+  if (typeof value !== 'string') {
+    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+    throw new UsageError(`Expected --${flag}, but it is missing.`)
+  }
+  return value
+}
+
+/** The command: parse and check every flag, read the model, render, write atomically. */
+export async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, {
+    model: 'string',
+    seed: 'string',
+    out: 'string',
+    scale: 'string',
+  })
+  const seed = parseSeed('seed', requireFlag(flags, 'seed'))
+  const out = requireFlag(flags, 'out')
+  const scale =
+    typeof flags.scale === 'string'
+      ? parseNumber('scale', flags.scale, { min: 1, max: MAX_SCALE, integer: true })
+      : 1
+  const modelDir = typeof flags.model === 'string' ? flags.model : DEFAULT_MODEL_DIR
+  assertWritableFile('out', out)
+
+  const weights = readArtifact(modelDir)
+  const png = renderDigitPng(createGenerator(weights), seed, scale)
+  writeFileAtomic(out, png)
+  const [height, width] = weights.manifest.model.imageShape
+  console.log(
+    `wrote ${out}: seed ${seed}, ${width * scale}×${height * scale}, ${png.length} bytes, ` +
+      `model ${weights.manifest.payload.sha256.slice(0, 12)}`,
+  )
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runMain(() => main(process.argv.slice(2)))
+}

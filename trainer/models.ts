@@ -1,0 +1,208 @@
+/**
+ * @module trainer/models
+ * Networks built directly on tfjs-core variables from a `NetworkSpec` (no tfjs-layers), so the
+ * variable names are exactly the artifact's tensor names (`tensorSpecs()` in shared/spec.ts).
+ *
+ * Conventions:
+ * - Init as PyTorch's `nn.Linear` default (the tutorial's framework): kernel and bias
+ *   ~ U(−1/√in, 1/√in), seeded per tensor from the run seed.
+ * - BatchNorm, training mode: normalize with the batch mean and biased batch variance; the caller
+ *   receives those statistics (`onBatchStats`) and updates the moving ones with Keras semantics,
+ *   `moving = momentum · moving + (1 − momentum) · batch` (momentum 0.8 keeps 80 % of the old
+ *   estimate). Inference mode: `(x − movingMean) / sqrt(movingVariance + ε) · γ + β`.
+ * - Dropout is inverted (scaled by 1/(1 − rate) at training time) with an explicit seed.
+ */
+import type { LayerSpec, NetworkSpec } from '../shared/spec'
+import { tensorSpecs } from '../shared/spec'
+import { dense, matMul } from './dense'
+import { mixSeed, SEED_PURPOSE } from './seed'
+import { tf } from './tf'
+
+/** A network: its spec and one tfjs variable per `tensorSpecs(spec)` entry. */
+export interface Network {
+  spec: NetworkSpec
+  /** Keyed by tensor name, e.g. `g.dense0.kernel`; in `tensorSpecs` order. */
+  vars: Map<string, tf.Variable>
+  /** The trainable variables, in `tensorSpecs` order (what the optimizer updates). */
+  trainable: tf.Variable[]
+}
+
+/** How to run a network forward. */
+export interface ForwardOptions {
+  /** Batch statistics for BatchNorm and active dropout. */
+  training: boolean
+  /** Seed for dropout masks (required when training a network with dropout). */
+  dropoutSeed?: number
+  /** Stop before a trailing sigmoid and return logits (for numerically stable BCE). */
+  logits?: boolean
+  /** Called with each BatchNorm layer's batch mean and variance in training mode. */
+  onBatchStats?: (layer: string, mean: tf.Tensor1D, variance: tf.Tensor1D) => void
+}
+
+/**
+ * Creates the variables of a network, initialized from `seed`.
+ * @example const g = createNetwork(tutorialMlp().generator, 42)
+ */
+export function createNetwork(spec: NetworkSpec, seed: number): Network {
+  const vars = new Map<string, tf.Variable>()
+  const trainable: tf.Variable[] = []
+  const fanIn = new Map<string, number>()
+  for (const layer of spec.layers) if (layer.kind === 'dense') fanIn.set(layer.name, layer.inputs)
+  tensorSpecs(spec).forEach((t, i) => {
+    const layerName = t.name.slice(0, t.name.lastIndexOf('.'))
+    const param = t.name.slice(t.name.lastIndexOf('.') + 1)
+    const init = tf.tidy(() => {
+      if (param === 'kernel' || param === 'bias') {
+        const bound = 1 / Math.sqrt(fanIn.get(layerName)!)
+        return tf.randomUniform(t.shape, -bound, bound, 'float32', mixSeed(seed, SEED_PURPOSE.init, i))
+      }
+      return param === 'gamma' || param === 'movingVariance' ? tf.ones(t.shape) : tf.zeros(t.shape)
+    })
+    // tfjs variable names are global and must be unique; our own map carries the spec names.
+    const v = tf.variable(init, t.trainable)
+    init.dispose()
+    vars.set(t.name, v)
+    if (t.trainable) trainable.push(v)
+  })
+  return { spec, vars, trainable }
+}
+
+/** Frees a network's variables. */
+export function disposeNetwork(net: Network): void {
+  for (const v of net.vars.values()) v.dispose()
+}
+
+/** A copy of every tensor's values keyed by name (for export and checkpoints). */
+export async function readTensors(net: Network): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>()
+  for (const [name, v] of net.vars) out.set(name, (await v.data()) as Float32Array)
+  return out
+}
+
+/** Overwrites variables from named values; throws on a missing name or a wrong length. */
+export function writeTensors(net: Network, values: Map<string, Float32Array>): void {
+  for (const [name, v] of net.vars) {
+    const data = values.get(name)
+    if (!data || data.length !== v.size) {
+      throw new Error(`Expected ${v.size} values for ${name}, but got ${data ? data.length : 'none'}.`)
+    }
+    tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')))
+  }
+}
+
+function param(net: Network, layer: string, name: string): tf.Variable {
+  return net.vars.get(`${layer}.${name}`)!
+}
+
+/**
+ * Runs `x` `[batch, inputs]` through the network. Call inside `tf.tidy` (or a gradient function).
+ * @example const logits = forward(d, images, { training: true, dropoutSeed: 7, logits: true })
+ */
+export function forward(net: Network, x: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
+  let h = x
+  const layers = net.spec.layers
+  layers.forEach((layer, i) => {
+    const last = i === layers.length - 1
+    if (last && options.logits && layer.kind === 'activation' && layer.fn === 'sigmoid') return
+    h = applyLayer(net, layer, h, i, options)
+  })
+  return h
+}
+
+/** The pre-activation input of each activation layer and each dropout mask, for `inputGradient`. */
+interface Trace {
+  preActivations: Map<number, tf.Tensor2D>
+  dropoutMasks: Map<number, tf.Tensor2D>
+}
+
+function applyLayer(
+  net: Network,
+  layer: LayerSpec,
+  h: tf.Tensor2D,
+  index: number,
+  options: ForwardOptions,
+  trace?: Trace,
+): tf.Tensor2D {
+  switch (layer.kind) {
+    case 'dense':
+      return dense(h, param(net, layer.name, 'kernel') as tf.Tensor2D, param(net, layer.name, 'bias') as tf.Tensor1D)
+    case 'batchNorm': {
+      let mean: tf.Tensor1D
+      let variance: tf.Tensor1D
+      if (options.training) {
+        const m = tf.moments(h, 0) // biased variance, as Keras
+        mean = m.mean as tf.Tensor1D
+        variance = m.variance as tf.Tensor1D
+        options.onBatchStats?.(layer.name, mean, variance)
+      } else {
+        mean = param(net, layer.name, 'movingMean') as tf.Tensor1D
+        variance = param(net, layer.name, 'movingVariance') as tf.Tensor1D
+      }
+      // [features] scale folded first so the [batch, features] work is one sub, one mul, one add.
+      const scale = tf.mul(param(net, layer.name, 'gamma'), tf.rsqrt(tf.add(variance, layer.epsilon)))
+      return tf.add(tf.mul(tf.sub(h, mean), scale), param(net, layer.name, 'beta'))
+    }
+    case 'activation':
+      trace?.preActivations.set(index, h)
+      switch (layer.fn) {
+        case 'leakyRelu':
+          return tf.leakyRelu(h, layer.alpha ?? 0.2)
+        case 'relu':
+          return tf.relu(h)
+        case 'tanh':
+          return tf.tanh(h)
+        case 'sigmoid':
+          return tf.sigmoid(h)
+        case 'linear':
+          return h
+      }
+      throw new Error(`Expected a known activation, but got '${(layer as { fn: string }).fn}'.`)
+    case 'dropout': {
+      if (!options.training || layer.rate === 0) return h
+      if (options.dropoutSeed === undefined) throw new Error('Expected a dropout seed in training mode.')
+      const u = tf.randomUniform(h.shape, 0, 1, 'float32', mixSeed(options.dropoutSeed, index))
+      // step(u − rate) is 1 where kept; its gradient is zero, so masks are constants to autodiff.
+      const mask = tf.mul(tf.step(tf.sub(u, layer.rate)), 1 / (1 - layer.rate)) as tf.Tensor2D
+      trace?.dropoutMasks.set(index, mask)
+      return tf.mul(h, mask)
+    }
+  }
+}
+
+/**
+ * ∂(Σ output)/∂x for a critic (dense, leakyRelu/relu/linear, dropout layers; one output unit),
+ * written out analytically: g = 1 · W_Lᵀ, then back through each layer (× activation slope,
+ * × dropout mask, · Wᵀ). Every op here has a first-order gradient, so the gradient penalty built on
+ * it trains with ordinary `tf.variableGrads` and needs no second derivatives from tfjs.
+ * Slopes come from `tf.step`, whose gradient is zero (exact almost everywhere).
+ * @returns `[batch, inputs]`
+ */
+export function inputGradient(net: Network, x: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
+  const trace: Trace = { preActivations: new Map(), dropoutMasks: new Map() }
+  let h = x
+  net.spec.layers.forEach((layer, i) => {
+    if (layer.kind === 'batchNorm') {
+      throw new Error('Expected a critic without BatchNorm for the gradient penalty, but got one.')
+    }
+    h = applyLayer(net, layer, h, i, options, trace)
+  })
+  if (h.shape[1] !== 1) throw new Error(`Expected a critic with 1 output, but got ${h.shape[1]}.`)
+  let g: tf.Tensor2D = tf.onesLike(h)
+  for (let i = net.spec.layers.length - 1; i >= 0; i--) {
+    const layer = net.spec.layers[i]
+    if (layer.kind === 'dense') {
+      g = matMul(g, tf.transpose(param(net, layer.name, 'kernel')) as tf.Tensor2D)
+    } else if (layer.kind === 'dropout') {
+      const mask = trace.dropoutMasks.get(i)
+      if (mask) g = tf.mul(g, mask)
+    } else if (layer.kind === 'activation') {
+      const pre = trace.preActivations.get(i)!
+      if (layer.fn === 'leakyRelu') g = tf.mul(g, tf.step(pre, layer.alpha ?? 0.2))
+      else if (layer.fn === 'relu') g = tf.mul(g, tf.step(pre, 0))
+      else if (layer.fn !== 'linear') {
+        throw new Error(`Expected a piecewise-linear critic activation, but got '${layer.fn}'.`)
+      }
+    }
+  }
+  return g
+}

@@ -1,0 +1,179 @@
+/**
+ * @module trainer/onnx
+ * Writes the generator as an ONNX model (IR 8, opset 13) in inference mode, so that any ONNX
+ * runtime can check or reuse the artifact. BatchNorm stays an explicit `BatchNormalization` node
+ * with the moving statistics rather than being folded into the dense layer as shared/forward does:
+ * that keeps the ONNX graph an independent statement of the math, which makes it a useful oracle
+ * for the folded TS forward pass.
+ *
+ * Graph: z [N, latentDim] → (MatMul + Add → [BatchNormalization] → activation)* → image [N, 784].
+ */
+import { outputSize, tensorSpecs, type LayerSpec, type ModelSpec } from '../shared/spec'
+import { ProtoWriter } from './protobuf'
+
+/** ONNX IR version 8 (ONNX 1.10): understood by every maintained runtime. */
+export const ONNX_IR_VERSION = 8
+/** Default-domain opset; every op used here has its current form since opset 13 or earlier. */
+export const ONNX_OPSET = 13
+export const ONNX_INPUT = 'z'
+export const ONNX_OUTPUT = 'image'
+/** Symbolic batch dimension shared by input and output. */
+export const ONNX_BATCH_DIM = 'N'
+
+// TensorProto.DataType.FLOAT and AttributeProto.AttributeType.FLOAT
+const DT_FLOAT = 1
+const ATTR_FLOAT = 1
+
+/** Error for a spec or tensor set that cannot be exported. */
+export class OnnxExportError extends Error {
+  override name = 'OnnxExportError'
+}
+
+interface OnnxNode {
+  op: string
+  name: string
+  inputs: string[]
+  output: string
+  floatAttrs?: Record<string, number>
+}
+
+/**
+ * Encodes the generator of `model` with `tensors` (f32, names from `tensorSpecs`) as ONNX bytes.
+ * @example writeFileAtomic('runs/x/generator.onnx', exportOnnx(model, tensors))
+ */
+export function exportOnnx(model: ModelSpec, tensors: Map<string, Float32Array>): Uint8Array {
+  const net = model.generator
+  if (net.inputs !== model.latentDim) {
+    throw new OnnxExportError(
+      `Expected the generator to take latentDim ${model.latentDim} inputs, but got ${net.inputs}.`,
+    )
+  }
+  const outputs = outputSize(net)
+  const specs = tensorSpecs(net)
+  for (const spec of specs) {
+    const values = tensors.get(spec.name)
+    const size = spec.shape.reduce((a, b) => a * b, 1)
+    if (!values) throw new OnnxExportError(`Expected tensor ${spec.name}, but it is missing.`)
+    if (values.length !== size) {
+      throw new OnnxExportError(
+        `Expected ${spec.name} to have ${size} values, but got ${values.length}.`,
+      )
+    }
+  }
+
+  const nodes: OnnxNode[] = []
+  let current = ONNX_INPUT
+  net.layers.forEach((layer, i) => {
+    const node = layerNode(layer, i, current)
+    if (node) {
+      nodes.push(...node)
+      current = node[node.length - 1].output
+    }
+  })
+  // The last node writes the graph output directly; a network without nodes needs an Identity.
+  if (nodes.length === 0) {
+    nodes.push({ op: 'Identity', name: 'output', inputs: [current], output: ONNX_OUTPUT })
+  } else {
+    nodes[nodes.length - 1].output = ONNX_OUTPUT
+  }
+
+  const graph = new ProtoWriter()
+  for (const node of nodes) graph.message(1, encodeNode(node))
+  graph.string(2, `${model.name}-generator`)
+  for (const spec of specs) {
+    graph.message(5, encodeTensor(spec.name, spec.shape, tensors.get(spec.name)!))
+  }
+  graph.string(10, 'Generator in inference mode: BatchNorm uses the moving statistics.')
+  graph.message(11, valueInfo(ONNX_INPUT, model.latentDim))
+  graph.message(12, valueInfo(ONNX_OUTPUT, outputs))
+
+  const modelProto = new ProtoWriter()
+    .int(1, ONNX_IR_VERSION)
+    .string(2, 'digit-gan')
+    .string(3, '0.1.0')
+    .message(7, graph)
+    .message(8, new ProtoWriter().string(1, '').int(2, ONNX_OPSET))
+  const meta = { latentDim: String(model.latentDim), imageShape: model.imageShape.join('x') }
+  for (const [key, value] of Object.entries(meta)) {
+    modelProto.message(14, new ProtoWriter().string(1, key).string(2, value))
+  }
+  return modelProto.finish()
+}
+
+/** The ONNX nodes of one layer reading `input`; null for identities (dropout, linear). */
+function layerNode(layer: LayerSpec, index: number, input: string): OnnxNode[] | null {
+  switch (layer.kind) {
+    case 'dense': {
+      const n = layer.name
+      const product = `${n}.matmul`
+      return [
+        { op: 'MatMul', name: product, inputs: [input, `${n}.kernel`], output: product },
+        { op: 'Add', name: `${n}.add`, inputs: [product, `${n}.bias`], output: `${n}.out` },
+      ]
+    }
+    case 'batchNorm': {
+      const n = layer.name
+      const params = ['gamma', 'beta', 'movingMean', 'movingVariance'].map((p) => `${n}.${p}`)
+      return [
+        {
+          op: 'BatchNormalization',
+          name: n,
+          inputs: [input, ...params],
+          output: `${n}.out`,
+          floatAttrs: { epsilon: layer.epsilon },
+        },
+      ]
+    }
+    case 'activation': {
+      const name = `act${index}.${layer.fn}`
+      const base = { name, inputs: [input], output: name }
+      switch (layer.fn) {
+        case 'leakyRelu':
+          return [{ ...base, op: 'LeakyRelu', floatAttrs: { alpha: layer.alpha ?? 0.2 } }]
+        case 'relu':
+          return [{ ...base, op: 'Relu' }]
+        case 'tanh':
+          return [{ ...base, op: 'Tanh' }]
+        case 'sigmoid':
+          return [{ ...base, op: 'Sigmoid' }]
+        case 'linear':
+          return null
+        default:
+          throw new OnnxExportError(`Expected a known activation, but got '${String(layer.fn)}'.`)
+      }
+    }
+    case 'dropout':
+      return null
+    default:
+      throw new OnnxExportError(
+        `Expected a known layer kind, but got '${(layer as { kind: string }).kind}'.`,
+      )
+  }
+}
+
+function encodeNode(node: OnnxNode): ProtoWriter {
+  const w = new ProtoWriter()
+  for (const input of node.inputs) w.string(1, input)
+  w.string(2, node.output).string(3, node.name).string(4, node.op)
+  for (const [name, value] of Object.entries(node.floatAttrs ?? {})) {
+    w.message(5, new ProtoWriter().string(1, name).float(2, value).int(20, ATTR_FLOAT))
+  }
+  return w
+}
+
+/** A float initializer; `raw_data` is little-endian by the ONNX spec, whatever the host order. */
+function encodeTensor(name: string, shape: number[], values: Float32Array): ProtoWriter {
+  const raw = new Uint8Array(values.length * 4)
+  const view = new DataView(raw.buffer)
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true)
+  return new ProtoWriter().packedInts(1, shape).int(2, DT_FLOAT).string(8, name).bytes(9, raw)
+}
+
+/** A float tensor value of shape [N, features]. */
+function valueInfo(name: string, features: number): ProtoWriter {
+  const shape = new ProtoWriter()
+    .message(1, new ProtoWriter().string(2, ONNX_BATCH_DIM))
+    .message(1, new ProtoWriter().int(1, features))
+  const tensorType = new ProtoWriter().int(1, DT_FLOAT).message(2, shape)
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType))
+}

@@ -1,0 +1,88 @@
+/**
+ * @module trainer/sample
+ * Batch generation through the shared latent sampler and TS forward pass (the worker's code):
+ * N samples for the seeds S, S+1, …, S+N−1 (mod 2^32), written as raw float32 or as a PNG grid.
+ *
+ * Run: `npm run sample -- --model models/default --n 10000 --out runs/samples.f32 [--seed-start 0]`
+ *      `npm run sample -- --model models/default --n 100 --out docs/samples.png`
+ *
+ * `.f32` layout: little-endian float32 `[N, 784]`, row-major, values in [-1, 1] (tanh output),
+ * no header; sample i is the one the worker serves for seed S+i.
+ */
+import { pathToFileURL } from 'node:url'
+import { createGenerator, type Generator } from '../shared/forward'
+import { sampleLatent } from '../shared/latent'
+import { renderGridPng } from '../shared/render'
+import { assertUint32 } from '../shared/rng'
+import { readArtifact } from './artifact'
+import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
+import { assertWritableFile, DEFAULT_MODEL_DIR, parseSeed, requireFlag } from './generate'
+
+/** Most samples per `.f32` file: 100k × 784 × 4 B ≈ 314 MB, built in memory before the write. */
+export const MAX_SAMPLES_F32 = 100_000
+/** Most samples per PNG grid: 100 × 100 digits, 2800 × 2800 px. */
+export const MAX_SAMPLES_PNG = 10_000
+
+const TWO_POW_32 = 4294967296
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/**
+ * Generator outputs for seeds `seedStart .. seedStart + n − 1` (mod 2^32), concatenated:
+ * `[n, outputSize]`.
+ * @example const x = sampleImages(createGenerator(readArtifact('models/default')), 0, 100)
+ */
+export function sampleImages(generator: Generator, seedStart: number, n: number): Float32Array {
+  assertUint32(seedStart, 'seedStart')
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`Expected n to be a non-negative integer, but got ${n}.`)
+  }
+  const out = new Float32Array(n * generator.outputSize)
+  for (let i = 0; i < n; i++) {
+    const z = sampleLatent((seedStart + i) % TWO_POW_32, generator.latentDim)
+    out.set(generator.run(z), i * generator.outputSize)
+  }
+  return out
+}
+
+/** Little-endian bytes of a float32 array, whatever the host byte order. */
+export function float32LeBytes(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
+  const bytes = new Uint8Array(values.length * 4)
+  const view = new DataView(bytes.buffer)
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true)
+  return bytes
+}
+
+/** The command: check every flag and the output path, read the model, sample, write atomically. */
+export async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, {
+    model: 'string',
+    n: 'string',
+    out: 'string',
+    seedStart: 'string',
+  })
+  const out = requireFlag(flags, 'out')
+  const format = out.endsWith('.png') ? 'png' : out.endsWith('.f32') ? 'f32' : null
+  if (!format) {
+    throw new UsageError(`Expected --out to end in .f32 or .png, but got '${out}'.`)
+  }
+  const max = format === 'png' ? MAX_SAMPLES_PNG : MAX_SAMPLES_F32
+  const n = parseNumber('n', requireFlag(flags, 'n'), { min: 1, max, integer: true })
+  const seedStart =
+    typeof flags.seedStart === 'string' ? parseSeed('seed-start', flags.seedStart) : 0
+  const modelDir = typeof flags.model === 'string' ? flags.model : DEFAULT_MODEL_DIR
+  assertWritableFile('out', out)
+
+  const generator = createGenerator(readArtifact(modelDir))
+  const bytes =
+    format === 'png'
+      ? renderGridPng(generator, seedStart, n)
+      : float32LeBytes(sampleImages(generator, seedStart, n))
+  writeFileAtomic(out, bytes)
+  const last = (seedStart + n - 1) % TWO_POW_32
+  console.log(`wrote ${out}: ${n} samples (seeds ${seedStart}..${last}), ${bytes.length} bytes`)
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runMain(() => main(process.argv.slice(2)))
+}
