@@ -4,7 +4,10 @@
  *
  * - `GET /generate?seed=&scale=` one 28×28 digit, upscaled `scale`× (nearest neighbour)
  * - `GET /grid?seed=&n=&scale=` `n` digits for seeds `seed … seed+n−1` on one PNG
+ * - `GET /interpolate?from=&to=&steps=&scale=&format=` a latent walk as a strip or an APNG
+ *   (edge/interpolate)
  * - `GET /model` the manifest summary; `GET /healthz` 200 or 503
+ * - `GET /` the live demo page, with its script and the model payload (edge/demo)
  *
  * Every route rejects unknown, repeated and malformed query parameters with a 400 JSON error
  * naming the parameter, so each image has exactly one URL per seed. HEAD is answered like GET
@@ -19,6 +22,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { validator } from 'hono/validator'
 import { renderDigitPng, renderGridPng } from '../shared/render'
 import { benchRoutes } from './bench-routes'
+import { addDemoRoutes } from './demo'
+import { addInterpolateRoute } from './interpolate'
 import { ModelUnavailableError } from './model'
 import type { LoadedModel, ModelLoader } from './model'
 import { etagMatches, pngResponse } from './png-response'
@@ -30,7 +35,7 @@ export interface AppEnv {
   Variables: { model: LoadedModel }
 }
 
-const ROUTES = 'GET /generate, /grid, /model or /healthz'
+const ROUTES = 'GET /, /generate, /grid, /interpolate, /model or /healthz'
 // Error paths are echoed back; cap them so a 64 KiB URL does not become a 64 KiB error body.
 const MAX_PATH_ECHO = 80
 
@@ -94,6 +99,8 @@ export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
     },
   )
 
+  addInterpolateRoute(app, withModel)
+
   app.get('/model', validator('query', parseQuery({})), withModel, (c) => {
     const { manifest, sha256, parameterCount } = c.var.model
     const etag = `"${sha256}:model"`
@@ -124,6 +131,7 @@ export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
     return c.json({ status: 'ok', model: sha256 }, 200, { 'Cache-Control': 'no-store' })
   })
 
+  addDemoRoutes(app, withModel)
   app.route('/__bench', benchRoutes(withModel))
 
   app.notFound((c) => {

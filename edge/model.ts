@@ -19,6 +19,8 @@ export interface LoadedModel {
   sha256: string
   /** Scalars in the generator's tensors. */
   parameterCount: number
+  /** The validated payload bytes, served to the demo page at `/model/<sha256>.bin`. */
+  payload: Uint8Array<ArrayBuffer>
 }
 
 /** Returns the model, or throws {@link ModelUnavailableError} (the same one on every call). */
@@ -63,13 +65,16 @@ function decode(
   payload: ArrayBuffer | Uint8Array,
 ): { model: LoadedModel } | { error: ModelUnavailableError } {
   try {
-    const bytes = payload instanceof Uint8Array ? payload : new Uint8Array(payload)
+    // A bundled Data module is an ArrayBuffer, viewed in place; a view (tests pass some) is copied
+    // so that the served payload owns exactly its bytes.
+    const bytes = payload instanceof Uint8Array ? payload.slice() : new Uint8Array(payload)
     const weights = decodeWeights(manifest, bytes)
     const model: LoadedModel = {
       manifest: weights.manifest,
       generator: createGenerator(weights),
       sha256: weights.manifest.payload.sha256,
       parameterCount: parameterCount(weights.manifest.model.generator),
+      payload: bytes,
     }
     return { model }
   } catch (err) {

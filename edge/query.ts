@@ -1,18 +1,30 @@
 /**
  * @module edge/query
- * Strict query-string parsing for the image routes. Every parameter is a plain base-10 integer in a
- * fixed range; anything else, a repeated parameter, or a parameter the route does not know is a 400
- * naming the parameter. Strictness keeps URLs canonical enough to cache forever: `?seed=42&x=1`
- * would otherwise be a second cache key for the same bytes.
+ * Strict query-string parsing for the image routes and the demo page. Every parameter is a plain
+ * base-10 integer in a fixed range (a leading `-` only where the range has negatives) or one word of
+ * a fixed list; anything else, a repeated parameter, a missing required one, or a parameter the
+ * route does not know is a 400 naming the parameter. Strictness keeps URLs canonical enough to cache
+ * forever: `?seed=42&x=1` would otherwise be a second cache key for the same bytes.
  */
 import { HTTPException } from 'hono/http-exception'
 
-/** An integer query parameter: inclusive range and an optional default. */
+/** An integer query parameter: inclusive range and an optional default, or required. */
 export interface IntParam {
   min: number
   max: number
   default?: number
+  /** Absent ⇒ 400 (a parameter with a default is never absent). */
+  required?: boolean
 }
+
+/** A parameter that is one word of a fixed list, e.g. `format=png|apng`. */
+export interface EnumParam {
+  values: readonly string[]
+  default?: string
+}
+
+/** Any parameter `parseQuery` understands. */
+export type QueryParam = IntParam | EnumParam
 
 /** The latent seed: any uint32. */
 export const SEED = { min: 0, max: 0xffffffff } as const satisfies IntParam
@@ -21,9 +33,15 @@ export const SCALE = { min: 1, max: 16, default: 1 } as const satisfies IntParam
 /** Number of digits on a grid. */
 export const COUNT = { min: 1, max: 64, default: 16 } as const satisfies IntParam
 
-/** Parsed query: parameters with a default are always present, the others may be undefined. */
-export type ParsedQuery<S extends Record<string, IntParam>> = {
-  [K in keyof S]: S[K] extends { default: number } ? number : number | undefined
+/** Parsed query: parameters with a default or required are always present, others may not be. */
+export type ParsedQuery<S extends Record<string, QueryParam>> = {
+  [K in keyof S]: S[K] extends EnumParam
+    ? S[K] extends { default: string }
+      ? S[K]['values'][number]
+      : S[K]['values'][number] | undefined
+    : S[K] extends { default: number } | { required: true }
+      ? number
+      : number | undefined
 }
 
 /** Raw query as `validator('query', …)` hands it over: repeated keys become arrays. */
@@ -32,6 +50,8 @@ export type RawQuery = Record<string, string | string[]>
 // 1–10 plain ASCII digits (uint32 has at most 10; leading zeros allowed, as in `npm run generate`):
 // rejects '', '+1', '-1', '1.0', '1e3', '0x10', ' 1' and non-ASCII digits.
 const DIGITS = /^[0-9]{1,10}$/
+// The same with an optional leading minus, for ranges that include negative numbers.
+const SIGNED_DIGITS = /^-?[0-9]{1,10}$/
 // Long enough to show what was sent, short enough that an error body never echoes a huge URL.
 const MAX_ECHO = 40
 
@@ -43,13 +63,13 @@ const MAX_ECHO = 40
  *   const { seed, scale } = c.req.valid('query') // number | undefined, number
  * })
  */
-export function parseQuery<const S extends Record<string, IntParam>>(
+export function parseQuery<const S extends Record<string, QueryParam>>(
   params: S,
 ): (query: RawQuery) => ParsedQuery<S> {
   const names = Object.keys(params)
   const allowed = names.length === 0 ? 'no query parameters' : `only ${names.join(', ')}`
   return (query) => {
-    const out: Record<string, number | undefined> = {}
+    const out: Record<string, number | string | undefined> = {}
     for (const name of Object.keys(query)) {
       if (!Object.hasOwn(params, name)) {
         throw badRequest(`Expected ${allowed}, but got unknown parameter ${echo(name)}.`)
@@ -61,7 +81,14 @@ export function parseQuery<const S extends Record<string, IntParam>>(
       if (Array.isArray(raw)) {
         throw badRequest(`Expected ${name} at most once, but got it ${raw.length} times.`)
       }
-      out[name] = raw === undefined ? spec.default : parseInteger(name, raw, spec)
+      if (raw === undefined) {
+        if ('required' in spec && spec.required) {
+          throw badRequest(`${expected(name, spec)}, but got none.`)
+        }
+        out[name] = spec.default
+      } else {
+        out[name] = 'values' in spec ? parseWord(name, raw, spec) : parseInteger(name, raw, spec)
+      }
     }
     return out as ParsedQuery<S>
   }
@@ -69,14 +96,25 @@ export function parseQuery<const S extends Record<string, IntParam>>(
 
 /** Parses one value as a plain base-10 integer in `[spec.min, spec.max]`. */
 export function parseInteger(name: string, raw: string, spec: IntParam): number {
-  // At most 10 digits convert exactly; NaN fails both comparisons below.
-  const value = DIGITS.test(raw) ? Number(raw) : NaN
+  // At most 10 digits convert exactly; NaN fails both comparisons below. `+ 0` turns −0 into 0.
+  const value = (spec.min < 0 ? SIGNED_DIGITS : DIGITS).test(raw) ? Number(raw) + 0 : NaN
   if (!(value >= spec.min && value <= spec.max)) {
-    throw badRequest(
-      `Expected ${name} to be an integer in ${spec.min}..${spec.max}, but got ${echo(raw)}.`,
-    )
+    throw badRequest(`${expected(name, spec)}, but got ${echo(raw)}.`)
   }
   return value
+}
+
+/** Checks one value against the words of `spec`. */
+export function parseWord(name: string, raw: string, spec: EnumParam): string {
+  if (!spec.values.includes(raw)) throw badRequest(`${expected(name, spec)}, but got ${echo(raw)}.`)
+  return raw
+}
+
+/** "Expected seed to be an integer in 0..4294967295" / "Expected format to be one of png, apng". */
+function expected(name: string, spec: QueryParam): string {
+  return 'values' in spec
+    ? `Expected ${name} to be one of ${spec.values.join(', ')}`
+    : `Expected ${name} to be an integer in ${spec.min}..${spec.max}`
 }
 
 function badRequest(message: string): HTTPException {

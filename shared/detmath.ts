@@ -4,8 +4,8 @@
  * and `Math.tanh` be "implementation-approximated", so V8, JavaScriptCore and SpiderMonkey may
  * differ in the last bit — enough to flip a grey level and change a PNG's bytes. These are ports of
  * fdlibm 5.3 (`e_log.c`, `e_exp.c`, `s_expm1.c`, `s_tanh.c`; Sun Microsystems, freely
- * redistributable), error < 1 ulp. They use only + − × ÷ (IEEE correctly rounded) and exact bit
- * reads/writes of the double, so every engine computes the same bits.
+ * redistributable), error < 1 ulp. They use only + − × ÷ (IEEE correctly rounded), exact
+ * compares and exact bit reads/writes of the double, so every engine computes the same bits.
  */
 
 // Views on one scratch double for fdlibm's GET_HIGH_WORD / SET_HIGH_WORD. Typed arrays use the

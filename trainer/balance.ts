@@ -64,7 +64,10 @@ export function slope(ys: number[]): number {
 }
 
 /** D loss near 0 for the whole window: D wins and G's gradients vanish (BCE only). */
-export function checkDiscriminatorTooStrong(history: BalancePoint[], o = DEFAULT_BALANCE): BalanceWarning | undefined {
+export function checkDiscriminatorTooStrong(
+  history: BalancePoint[],
+  o = DEFAULT_BALANCE,
+): BalanceWarning | undefined {
   if (o.loss !== 'bce' || history.length < o.window) return undefined
   const recent = history.slice(-o.window)
   if (!recent.every((p) => p.dLoss < o.dLossFloor)) return undefined
@@ -79,7 +82,10 @@ export function checkDiscriminatorTooStrong(history: BalancePoint[], o = DEFAULT
 }
 
 /** G loss rising steadily across the window: D is pulling away (BCE only). */
-export function checkGeneratorRising(history: BalancePoint[], o = DEFAULT_BALANCE): BalanceWarning | undefined {
+export function checkGeneratorRising(
+  history: BalancePoint[],
+  o = DEFAULT_BALANCE,
+): BalanceWarning | undefined {
   if (o.loss !== 'bce' || history.length < o.window) return undefined
   const g = history.slice(-o.window).map((p) => p.gLoss)
   const rising = slope(g) > 0 && g[g.length - 1] > o.gRiseFactor * Math.max(g[0], 1e-6)
@@ -93,7 +99,10 @@ export function checkGeneratorRising(history: BalancePoint[], o = DEFAULT_BALANC
 }
 
 /** G loss flat across the window: G has stopped learning. */
-export function checkGeneratorStalled(history: BalancePoint[], o = DEFAULT_BALANCE): BalanceWarning | undefined {
+export function checkGeneratorStalled(
+  history: BalancePoint[],
+  o = DEFAULT_BALANCE,
+): BalanceWarning | undefined {
   if (history.length < o.window) return undefined
   const g = history.slice(-o.window).map((p) => p.gLoss)
   const range = Math.max(...g) - Math.min(...g)
@@ -108,7 +117,10 @@ export function checkGeneratorStalled(history: BalancePoint[], o = DEFAULT_BALAN
 }
 
 /** Sample diversity fell well below its best: mode collapse. */
-export function checkDiversity(history: BalancePoint[], o = DEFAULT_BALANCE): BalanceWarning | undefined {
+export function checkDiversity(
+  history: BalancePoint[],
+  o = DEFAULT_BALANCE,
+): BalanceWarning | undefined {
   const d = history.filter((p) => p.diversity !== undefined) as Required<BalancePoint>[]
   if (d.length < 2) return undefined
   const best = Math.max(...d.map((p) => p.diversity))
@@ -126,7 +138,10 @@ export function checkDiversity(history: BalancePoint[], o = DEFAULT_BALANCE): Ba
  * Every warning that applies to the history (oldest first, latest last).
  * @example checkBalance(points, { ...DEFAULT_BALANCE, loss: config.loss })
  */
-export function checkBalance(history: BalancePoint[], options: Partial<BalanceOptions> = {}): BalanceWarning[] {
+export function checkBalance(
+  history: BalancePoint[],
+  options: Partial<BalanceOptions> = {},
+): BalanceWarning[] {
   const o = { ...DEFAULT_BALANCE, ...options }
   return [checkDiscriminatorTooStrong, checkGeneratorRising, checkGeneratorStalled, checkDiversity]
     .map((check) => check(history, o))

@@ -46,24 +46,46 @@ export async function benchStep(batch: number, steps: number): Promise<number> {
 export function formatTable(results: BenchResult[]): string {
   const rows = [
     ['backend', 'batch', 'ms/step', 'images/s'],
-    ...results.map((r) => [r.backend, String(r.batch), r.msPerStep.toFixed(1), r.imagesPerSec.toFixed(0)]),
+    ...results.map((r) => [
+      r.backend,
+      String(r.batch),
+      r.msPerStep.toFixed(1),
+      r.imagesPerSec.toFixed(0),
+    ]),
   ]
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)))
-  return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n')
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+        .join('  '),
+    )
+    .join('\n')
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { backends: 'string', batches: 'string', steps: 'string' })
-  const backends = ((flags.backends as string | undefined) ?? 'tensorflow,webgpu,wasm,cpu').split(',')
+  const flags = parseFlags(process.argv.slice(2), {
+    backends: 'string',
+    batches: 'string',
+    steps: 'string',
+  })
+  const backends = ((flags.backends as string | undefined) ?? 'tensorflow,webgpu,wasm,cpu').split(
+    ',',
+  )
   for (const b of backends) {
     if (!BACKENDS.includes(b as BackendName) || b === 'auto') {
-      throw new UsageError(`Expected --backends to list tensorflow, webgpu, wasm or cpu, but got '${b}'.`)
+      throw new UsageError(
+        `Expected --backends to list tensorflow, webgpu, wasm or cpu, but got '${b}'.`,
+      )
     }
   }
   const batches = ((flags.batches as string | undefined) ?? '64,256')
     .split(',')
     .map((b) => parseNumber('batches', b, { min: 1, max: 4096, integer: true }))
-  const steps = flags.steps === undefined ? 10 : parseNumber('steps', flags.steps as string, { min: 1, integer: true })
+  const steps =
+    flags.steps === undefined
+      ? 10
+      : parseNumber('steps', flags.steps as string, { min: 1, integer: true })
   const results: BenchResult[] = []
   for (const name of backends) {
     let choice

@@ -66,7 +66,10 @@ export interface Checkpoint {
 function namedVariables(gan: Gan): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>()
   for (const net of [gan.g, gan.d]) for (const [name, v] of net.vars) out.set(name, v)
-  for (const [key, opt, net] of [['optG', gan.optG, gan.g], ['optD', gan.optD, gan.d]] as const) {
+  for (const [key, opt, net] of [
+    ['optG', gan.optG, gan.g],
+    ['optD', gan.optD, gan.d],
+  ] as const) {
     const names = [...net.vars].filter(([, v]) => v.trainable).map(([n]) => n)
     names.forEach((name, i) => {
       out.set(`${key}.m.${name}`, opt.m[i])
@@ -80,7 +83,11 @@ function namedVariables(gan: Gan): Map<string, tf.Variable> {
  * Writes `runDir/checkpoint/` atomically.
  * @example saveCheckpoint('runs/smoke', gan, { step: 200, config, backend: 'wasm', wallTimeSec: 31, imagesSeen: 12800 })
  */
-export async function saveCheckpoint(runDir: string, gan: Gan, meta: CheckpointMeta): Promise<void> {
+export async function saveCheckpoint(
+  runDir: string,
+  gan: Gan,
+  meta: CheckpointMeta,
+): Promise<void> {
   const vars = namedVariables(gan)
   const records: TensorRecord[] = []
   let offset = 0
@@ -93,7 +100,10 @@ export async function saveCheckpoint(runDir: string, gan: Gan, meta: CheckpointM
   }
   const payload = new Uint8Array(offset)
   for (let i = 0; i < chunks.length; i++) {
-    payload.set(new Uint8Array(chunks[i].buffer, chunks[i].byteOffset, chunks[i].byteLength), records[i].offset)
+    payload.set(
+      new Uint8Array(chunks[i].buffer, chunks[i].byteOffset, chunks[i].byteLength),
+      records[i].offset,
+    )
   }
   const state: StateFile = {
     format: FORMAT,
@@ -139,33 +149,50 @@ export function loadCheckpoint(runDir: string): Checkpoint {
   try {
     state = JSON.parse(readFileSync(statePath, 'utf8')) as StateFile
   } catch (err) {
-    throw new CheckpointError(`Expected valid JSON in ${statePath}, but got: ${(err as Error).message}`, { cause: err })
+    throw new CheckpointError(
+      `Expected valid JSON in ${statePath}, but got: ${(err as Error).message}`,
+      { cause: err },
+    )
   }
   if (state?.format !== FORMAT || state.formatVersion !== 1) {
-    throw new CheckpointError(`Expected ${FORMAT} version 1 in ${statePath}, but got ${state?.format} ${state?.formatVersion}.`)
+    throw new CheckpointError(
+      `Expected ${FORMAT} version 1 in ${statePath}, but got ${state?.format} ${state?.formatVersion}.`,
+    )
   }
   let payload: Uint8Array
   try {
     payload = readFileSync(tensorsPath)
   } catch (err) {
-    throw new CheckpointError(`Expected a readable ${tensorsPath}, but got ${(err as NodeJS.ErrnoException).code}.`, {
-      cause: err,
-    })
+    throw new CheckpointError(
+      `Expected a readable ${tensorsPath}, but got ${(err as NodeJS.ErrnoException).code}.`,
+      {
+        cause: err,
+      },
+    )
   }
   const sha = createHash('sha256').update(payload).digest('hex')
   if (sha !== state.sha256) {
-    throw new CheckpointError(`Expected ${tensorsPath} to have sha256 ${state.sha256}, but got ${sha}.`)
+    throw new CheckpointError(
+      `Expected ${tensorsPath} to have sha256 ${state.sha256}, but got ${sha}.`,
+    )
   }
   const tensors = new Map<string, Float32Array>()
   const aligned = new Uint8Array(payload) // copy: Float32Array views need 4-byte alignment
   for (const t of state.tensors) {
     if (t.offset + t.length * 4 > aligned.byteLength) {
-      throw new CheckpointError(`Expected ${t.name} inside ${tensorsPath}, but it runs past the end.`)
+      throw new CheckpointError(
+        `Expected ${t.name} inside ${tensorsPath}, but it runs past the end.`,
+      )
     }
     tensors.set(t.name, new Float32Array(aligned.buffer, t.offset, t.length))
   }
   const { step, config, backend, wallTimeSec, imagesSeen } = state
-  return { meta: { step, config, backend, wallTimeSec, imagesSeen }, model: state.model, optimizerSteps: state.optimizerSteps, tensors }
+  return {
+    meta: { step, config, backend, wallTimeSec, imagesSeen },
+    model: state.model,
+    optimizerSteps: state.optimizerSteps,
+    tensors,
+  }
 }
 
 /** Loads a checkpoint's tensors and optimizer steps into a GAN built from the same config. */
@@ -187,4 +214,3 @@ export function restoreGan(gan: Gan, checkpoint: Checkpoint): void {
 export function hasCheckpoint(runDir: string): boolean {
   return existsSync(join(runDir, CHECKPOINT_DIR, STATE_FILE))
 }
-

@@ -203,7 +203,10 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   const explicit: Partial<TrainConfig> = {}
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue
-    ;(explicit as Record<string, unknown>)[key] = parseValue(key as keyof TrainConfig, value as string)
+    ;(explicit as Record<string, unknown>)[key] = parseValue(
+      key as keyof TrainConfig,
+      value as string,
+    )
   }
   if (explicit.steps !== undefined && explicit.epochs !== undefined) {
     throw new UsageError('Expected either --steps or --epochs, but got both.')

@@ -46,22 +46,30 @@ function readFile(path: string): Uint8Array {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new DataError(`Expected a readable MNIST file at ${path}, but got ${code ?? (err as Error).message}.`, {
-      cause: err,
-    })
+    throw new DataError(
+      `Expected a readable MNIST file at ${path}, but got ${code ?? (err as Error).message}.`,
+      {
+        cause: err,
+      },
+    )
   }
 }
 
 function header(bytes: Uint8Array, path: string, words: number): number[] {
   if (bytes.length < words * 4) {
-    throw new DataError(`Expected at least ${words * 4} header bytes in ${path}, but got ${bytes.length}.`)
+    throw new DataError(
+      `Expected at least ${words * 4} header bytes in ${path}, but got ${bytes.length}.`,
+    )
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   return Array.from({ length: words }, (_, i) => view.getUint32(i * 4, false))
 }
 
 /** Parses an idx3 image file; validates magic, 28×28 dims and exact length. */
-export function parseIdxImages(bytes: Uint8Array, path: string): { images: Uint8Array; count: number } {
+export function parseIdxImages(
+  bytes: Uint8Array,
+  path: string,
+): { images: Uint8Array; count: number } {
   const [magic, count, rows, cols] = header(bytes, path, 4)
   if (magic !== IMAGES_MAGIC) {
     throw new DataError(
@@ -73,13 +81,18 @@ export function parseIdxImages(bytes: Uint8Array, path: string): { images: Uint8
   }
   const expected = 16 + count * rows * cols
   if (bytes.length !== expected) {
-    throw new DataError(`Expected ${expected} bytes in ${path} (${count} images), but got ${bytes.length}.`)
+    throw new DataError(
+      `Expected ${expected} bytes in ${path} (${count} images), but got ${bytes.length}.`,
+    )
   }
   return { images: bytes.subarray(16), count }
 }
 
 /** Parses an idx1 label file; validates magic, exact length and label range 0..9. */
-export function parseIdxLabels(bytes: Uint8Array, path: string): { labels: Uint8Array; count: number } {
+export function parseIdxLabels(
+  bytes: Uint8Array,
+  path: string,
+): { labels: Uint8Array; count: number } {
   const [magic, count] = header(bytes, path, 2)
   if (magic !== LABELS_MAGIC) {
     throw new DataError(
@@ -87,7 +100,9 @@ export function parseIdxLabels(bytes: Uint8Array, path: string): { labels: Uint8
     )
   }
   if (bytes.length !== 8 + count) {
-    throw new DataError(`Expected ${8 + count} bytes in ${path} (${count} labels), but got ${bytes.length}.`)
+    throw new DataError(
+      `Expected ${8 + count} bytes in ${path} (${count} labels), but got ${bytes.length}.`,
+    )
   }
   const labels = bytes.subarray(8)
   const bad = labels.findIndex((l) => l > 9)
@@ -108,14 +123,19 @@ export function loadMnist(split: 'train' | 'test', dataDir: string = defaultData
   const { images, count } = parseIdxImages(readFile(imagesPath), imagesPath)
   const { labels, count: labelCount } = parseIdxLabels(readFile(labelsPath), labelsPath)
   if (labelCount !== count) {
-    throw new DataError(`Expected ${count} labels in ${labelsPath} to match ${imagesPath}, but got ${labelCount}.`)
+    throw new DataError(
+      `Expected ${count} labels in ${labelsPath} to match ${imagesPath}, but got ${labelCount}.`,
+    )
   }
   if (count === 0) throw new DataError(`Expected at least one image in ${imagesPath}, but got 0.`)
   return { images, labels, count }
 }
 
 /** Encodes images (and labels) as idx files: for tests and for writing data subsets. */
-export function encodeIdx(images: Uint8Array, labels: Uint8Array): { images: Uint8Array; labels: Uint8Array } {
+export function encodeIdx(
+  images: Uint8Array,
+  labels: Uint8Array,
+): { images: Uint8Array; labels: Uint8Array } {
   const count = labels.length
   const img = new Uint8Array(16 + images.length)
   const iv = new DataView(img.buffer)
@@ -149,7 +169,9 @@ export class BatchSampler {
     readonly seed: number,
   ) {
     if (!Number.isInteger(batch) || batch < 1 || batch > count) {
-      throw new DataError(`Expected a batch size in 1..${count} (the training images), but got ${batch}.`)
+      throw new DataError(
+        `Expected a batch size in 1..${count} (the training images), but got ${batch}.`,
+      )
     }
     this.batchesPerEpoch = Math.floor(count / batch)
     this.order = new Uint32Array(count)

@@ -63,17 +63,28 @@ export async function reestimateBatchNorm(
   for (let b = 0; b < batches; b++) {
     const stats: { layer: string; mean: tf.Tensor; variance: tf.Tensor }[] = []
     tf.tidy(() => {
-      const z = tf.randomNormal([batchSize, gan.model.latentDim], 0, 1, 'float32', mixSeed(seed, SEED_PURPOSE.bnNoise, b))
+      const z = tf.randomNormal(
+        [batchSize, gan.model.latentDim],
+        0,
+        1,
+        'float32',
+        mixSeed(seed, SEED_PURPOSE.bnNoise, b),
+      )
       forward(gan.g, z as tf.Tensor2D, {
         training: true,
-        onBatchStats: (layer, mean, variance) => stats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance) }),
+        onBatchStats: (layer, mean, variance) =>
+          stats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance) }),
       })
     })
     for (const { layer, mean, variance } of stats) {
       const m = await mean.data()
       const v = await variance.data()
       let s = sums.get(layer)
-      if (!s) sums.set(layer, (s = { mean: new Float64Array(m.length), square: new Float64Array(m.length) }))
+      if (!s)
+        sums.set(
+          layer,
+          (s = { mean: new Float64Array(m.length), square: new Float64Array(m.length) }),
+        )
       for (let i = 0; i < m.length; i++) {
         s.mean[i] += m[i]
         s.square[i] += v[i] + m[i] * m[i]
@@ -83,7 +94,9 @@ export async function reestimateBatchNorm(
   }
   for (const [layer, s] of sums) {
     const mean = Float32Array.from(s.mean, (x) => x / batches)
-    const variance = Float32Array.from(s.square, (x, i) => Math.max(0, x / batches - mean[i] * mean[i]))
+    const variance = Float32Array.from(s.square, (x, i) =>
+      Math.max(0, x / batches - mean[i] * mean[i]),
+    )
     tf.tidy(() => {
       gan.g.vars.get(`${layer}.movingMean`)!.assign(tf.tensor1d(mean))
       gan.g.vars.get(`${layer}.movingVariance`)!.assign(tf.tensor1d(variance))
@@ -95,7 +108,9 @@ export async function reestimateBatchNorm(
 export async function batchNormCheck(gan: Gan, n = BN_BATCH): Promise<BatchNormCheck> {
   const [mean, max] = tf.tidy(() => {
     const z = tf.tensor2d(sampleLatents(0, n, gan.model.latentDim), [n, gan.model.latentDim])
-    const diff = tf.abs(tf.sub(forward(gan.g, z, { training: true }), forward(gan.g, z, { training: false })))
+    const diff = tf.abs(
+      tf.sub(forward(gan.g, z, { training: true }), forward(gan.g, z, { training: false })),
+    )
     return [tf.mean(diff), tf.max(diff)]
   })
   const result = { meanAbsDiff: (await mean.data())[0], maxAbsDiff: (await max.data())[0] }
@@ -158,7 +173,12 @@ export async function exportRun(
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { run: 'string', dtype: 'string', bnBatches: 'string', backend: 'string' })
+  const flags = parseFlags(process.argv.slice(2), {
+    run: 'string',
+    dtype: 'string',
+    bnBatches: 'string',
+    backend: 'string',
+  })
   const runDir = flags.run as string | undefined
   if (!runDir) throw new UsageError('Expected --run DIR (a training run folder), but got none.')
   const dtype = (flags.dtype ?? undefined) as Dtype | undefined
@@ -167,18 +187,28 @@ async function main(): Promise<void> {
   }
   const backend = (flags.backend ?? 'auto') as BackendName
   if (!BACKENDS.includes(backend)) {
-    throw new UsageError(`Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`)
+    throw new UsageError(
+      `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`,
+    )
   }
   const checkpoint = loadCheckpoint(runDir)
   const config = { ...checkpoint.meta.config }
   if (flags.bnBatches !== undefined) {
-    config.bnBatches = parseNumber('bn-batches', flags.bnBatches as string, { min: 1, integer: true })
+    config.bnBatches = parseNumber('bn-batches', flags.bnBatches as string, {
+      min: 1,
+      integer: true,
+    })
   }
   const choice = await initBackend(backend)
   const gan = createGan(config, checkpoint.model)
   restoreGan(gan, checkpoint)
   const { meta } = checkpoint
-  const result = await exportRun(runDir, gan, { ...meta, config, steps: meta.step }, dtype ?? config.dtype)
+  const result = await exportRun(
+    runDir,
+    gan,
+    { ...meta, config, steps: meta.step },
+    dtype ?? config.dtype,
+  )
   console.log(
     `exported ${join(runDir, 'generator')} (${result.manifest.dtype}, step ${meta.step}, backend ${choice.backend}); ` +
       `BN train-vs-inference mean |Δ| ${result.bnAfter.meanAbsDiff.toFixed(4)} (EMA ${result.bnBefore.meanAbsDiff.toFixed(4)})`,

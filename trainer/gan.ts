@@ -30,7 +30,16 @@ import { tf } from './tf'
 /** The config keys that shape the GAN and its updates. */
 export type GanOptions = Pick<
   TrainConfig,
-  'batch' | 'seed' | 'lrD' | 'lrG' | 'beta1' | 'beta2' | 'dDropout' | 'labelSmoothing' | 'loss' | 'gpWeight'
+  | 'batch'
+  | 'seed'
+  | 'lrD'
+  | 'lrG'
+  | 'beta1'
+  | 'beta2'
+  | 'dDropout'
+  | 'labelSmoothing'
+  | 'loss'
+  | 'gpWeight'
 >
 
 /** Both networks, their optimizers, and the options they were built with. */
@@ -59,7 +68,8 @@ export interface GStepResult {
  * @example const gan = createGan({ ...DEFAULT_CONFIG, seed: 7 })
  */
 export function createGan(options: GanOptions, model?: ModelSpec): Gan {
-  const spec = model ?? tutorialMlp({ dDropout: options.dDropout, critic: options.loss === 'wgan-gp' })
+  const spec =
+    model ?? tutorialMlp({ dDropout: options.dDropout, critic: options.loss === 'wgan-gp' })
   const g = createNetwork(spec.generator, mixSeed(options.seed, 0x67))
   const d = createNetwork(spec.discriminator, mixSeed(options.seed, 0x64))
   const adam = (lr: number) => ({ lr, beta1: options.beta1, beta2: options.beta2 })
@@ -83,7 +93,13 @@ export function disposeGan(gan: Gan): void {
 
 function latents(gan: Gan, purpose: number, step: number, k: number): tf.Tensor2D {
   const shape: [number, number] = [gan.options.batch, gan.model.latentDim]
-  return tf.randomNormal(shape, 0, 1, 'float32', mixSeed(gan.options.seed, purpose, step, k)) as tf.Tensor2D
+  return tf.randomNormal(
+    shape,
+    0,
+    1,
+    'float32',
+    mixSeed(gan.options.seed, purpose, step, k),
+  ) as tf.Tensor2D
 }
 
 /**
@@ -91,7 +107,12 @@ function latents(gan: Gan, purpose: number, step: number, k: number): tf.Tensor2
  * `step` is the generator step and `k` the index among its `dSteps` D updates; together they seed
  * this update's latents and dropout masks.
  */
-export async function discriminatorStep(gan: Gan, real: tf.Tensor2D, step: number, k = 0): Promise<DStepResult> {
+export async function discriminatorStep(
+  gan: Gan,
+  real: tf.Tensor2D,
+  step: number,
+  k = 0,
+): Promise<DStepResult> {
   const { options, d, g } = gan
   const [loss, acc] = tf.tidy(() => {
     // G makes the fakes outside the gradient tape: D's update must not touch G.
@@ -110,10 +131,18 @@ export async function discriminatorStep(gan: Gan, real: tf.Tensor2D, step: numbe
         return discriminatorBce(realOut, fakeOut, options.labelSmoothing)
       }
       accuracy = tf.keep(criticAccuracy(realOut, fakeOut))
-      const eps = tf.randomUniform([n, 1], 0, 1, 'float32', mixSeed(options.seed, SEED_PURPOSE.gpMix, step, k))
+      const eps = tf.randomUniform(
+        [n, 1],
+        0,
+        1,
+        'float32',
+        mixSeed(options.seed, SEED_PURPOSE.gpMix, step, k),
+      )
       const mixed = tf.add(tf.mul(eps, real), tf.mul(tf.sub(1, eps), fake)) as tf.Tensor2D
       const gpSeed = mixSeed(options.seed, SEED_PURPOSE.dDropout, step, k, 1)
-      const penalty = gradientPenalty(inputGradient(d, mixed, { training: true, dropoutSeed: gpSeed }))
+      const penalty = gradientPenalty(
+        inputGradient(d, mixed, { training: true, dropoutSeed: gpSeed }),
+      )
       return tf.add(criticLoss(realOut, fakeOut), tf.mul(penalty, options.gpWeight)) as tf.Scalar
     }, d.trainable)
     gan.optD.apply(d.trainable.map((v) => grads[v.name]))
@@ -138,7 +167,8 @@ export async function generatorStep(gan: Gan, step: number): Promise<GStepResult
     const { value, grads } = tf.variableGrads(() => {
       const fake = forward(g, z, {
         training: true,
-        onBatchStats: (layer, mean, variance) => stats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance) }),
+        onBatchStats: (layer, mean, variance) =>
+          stats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance) }),
       })
       const out = forward(d, fake, { training: true, dropoutSeed, logits: true })
       return options.loss === 'bce' ? generatorBce(out) : wganGeneratorLoss(out)
@@ -150,7 +180,9 @@ export async function generatorStep(gan: Gan, step: number): Promise<GStepResult
       const movingMean = g.vars.get(`${layer}.movingMean`)!
       const movingVariance = g.vars.get(`${layer}.movingVariance`)!
       movingMean.assign(tf.add(tf.mul(movingMean, momentum), tf.mul(mean, 1 - momentum)))
-      movingVariance.assign(tf.add(tf.mul(movingVariance, momentum), tf.mul(variance, 1 - momentum)))
+      movingVariance.assign(
+        tf.add(tf.mul(movingVariance, momentum), tf.mul(variance, 1 - momentum)),
+      )
     }
     tf.dispose(stats.flatMap((s) => [s.mean, s.variance]))
     return value
@@ -164,9 +196,15 @@ export async function generatorStep(gan: Gan, step: number): Promise<GStepResult
  * Runs G on latents `z` (`[n·latentDim]`) and returns images `[n·784]` in [-1, 1].
  * `training: false` (default) uses the moving BatchNorm statistics: what the exported model does.
  */
-export async function generateImages(gan: Gan, z: Float32Array, training = false): Promise<Float32Array> {
+export async function generateImages(
+  gan: Gan,
+  z: Float32Array,
+  training = false,
+): Promise<Float32Array> {
   const n = z.length / gan.model.latentDim
-  const images = tf.tidy(() => forward(gan.g, tf.tensor2d(z, [n, gan.model.latentDim]), { training }))
+  const images = tf.tidy(() =>
+    forward(gan.g, tf.tensor2d(z, [n, gan.model.latentDim]), { training }),
+  )
   const data = (await images.data()) as Float32Array
   images.dispose()
   return data

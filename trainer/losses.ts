@@ -15,7 +15,9 @@ import { tf } from './tf'
 export function bceWithLogits(logits: tf.Tensor, target: number): tf.Scalar {
   return tf.tidy(() => {
     const softplusNegAbs = tf.log1p(tf.exp(tf.neg(tf.abs(logits))))
-    return tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), softplusNegAbs)) as tf.Scalar
+    return tf.mean(
+      tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), softplusNegAbs),
+    ) as tf.Scalar
   })
 }
 
@@ -23,9 +25,16 @@ export function bceWithLogits(logits: tf.Tensor, target: number): tf.Scalar {
  * The discriminator's loss: the mean of its BCE on real (target `1 − labelSmoothing`, one-sided
  * smoothing) and on fake images (target 0), as in the tutorial.
  */
-export function discriminatorBce(realLogits: tf.Tensor, fakeLogits: tf.Tensor, labelSmoothing = 0): tf.Scalar {
+export function discriminatorBce(
+  realLogits: tf.Tensor,
+  fakeLogits: tf.Tensor,
+  labelSmoothing = 0,
+): tf.Scalar {
   return tf.tidy(() =>
-    tf.mul(tf.add(bceWithLogits(realLogits, 1 - labelSmoothing), bceWithLogits(fakeLogits, 0)), 0.5),
+    tf.mul(
+      tf.add(bceWithLogits(realLogits, 1 - labelSmoothing), bceWithLogits(fakeLogits, 0)),
+      0.5,
+    ),
   )
 }
 

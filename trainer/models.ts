@@ -54,7 +54,13 @@ export function createNetwork(spec: NetworkSpec, seed: number): Network {
     const init = tf.tidy(() => {
       if (param === 'kernel' || param === 'bias') {
         const bound = 1 / Math.sqrt(fanIn.get(layerName)!)
-        return tf.randomUniform(t.shape, -bound, bound, 'float32', mixSeed(seed, SEED_PURPOSE.init, i))
+        return tf.randomUniform(
+          t.shape,
+          -bound,
+          bound,
+          'float32',
+          mixSeed(seed, SEED_PURPOSE.init, i),
+        )
       }
       return param === 'gamma' || param === 'movingVariance' ? tf.ones(t.shape) : tf.zeros(t.shape)
     })
@@ -77,17 +83,6 @@ export async function readTensors(net: Network): Promise<Map<string, Float32Arra
   const out = new Map<string, Float32Array>()
   for (const [name, v] of net.vars) out.set(name, (await v.data()) as Float32Array)
   return out
-}
-
-/** Overwrites variables from named values; throws on a missing name or a wrong length. */
-export function writeTensors(net: Network, values: Map<string, Float32Array>): void {
-  for (const [name, v] of net.vars) {
-    const data = values.get(name)
-    if (!data || data.length !== v.size) {
-      throw new Error(`Expected ${v.size} values for ${name}, but got ${data ? data.length : 'none'}.`)
-    }
-    tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')))
-  }
 }
 
 function param(net: Network, layer: string, name: string): tf.Variable {
@@ -125,7 +120,11 @@ function applyLayer(
 ): tf.Tensor2D {
   switch (layer.kind) {
     case 'dense':
-      return dense(h, param(net, layer.name, 'kernel') as tf.Tensor2D, param(net, layer.name, 'bias') as tf.Tensor1D)
+      return dense(
+        h,
+        param(net, layer.name, 'kernel') as tf.Tensor2D,
+        param(net, layer.name, 'bias') as tf.Tensor1D,
+      )
     case 'batchNorm': {
       let mean: tf.Tensor1D
       let variance: tf.Tensor1D
@@ -139,7 +138,10 @@ function applyLayer(
         variance = param(net, layer.name, 'movingVariance') as tf.Tensor1D
       }
       // [features] scale folded first so the [batch, features] work is one sub, one mul, one add.
-      const scale = tf.mul(param(net, layer.name, 'gamma'), tf.rsqrt(tf.add(variance, layer.epsilon)))
+      const scale = tf.mul(
+        param(net, layer.name, 'gamma'),
+        tf.rsqrt(tf.add(variance, layer.epsilon)),
+      )
       return tf.add(tf.mul(tf.sub(h, mean), scale), param(net, layer.name, 'beta'))
     }
     case 'activation':
@@ -159,7 +161,8 @@ function applyLayer(
       throw new Error(`Expected a known activation, but got '${(layer as { fn: string }).fn}'.`)
     case 'dropout': {
       if (!options.training || layer.rate === 0) return h
-      if (options.dropoutSeed === undefined) throw new Error('Expected a dropout seed in training mode.')
+      if (options.dropoutSeed === undefined)
+        throw new Error('Expected a dropout seed in training mode.')
       const u = tf.randomUniform(h.shape, 0, 1, 'float32', mixSeed(options.dropoutSeed, index))
       // step(u − rate) is 1 where kept; its gradient is zero, so masks are constants to autodiff.
       const mask = tf.mul(tf.step(tf.sub(u, layer.rate)), 1 / (1 - layer.rate)) as tf.Tensor2D

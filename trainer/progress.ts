@@ -29,14 +29,23 @@ export function formatDuration(seconds: number): string {
 }
 
 /** The bar's text for a terminal `width` columns wide. */
-export function renderBar(step: number, total: number, stepsPerSec: number, stats: ProgressStats, width = 80): string {
+export function renderBar(
+  step: number,
+  total: number,
+  stepsPerSec: number,
+  stats: ProgressStats,
+  width = 80,
+): string {
   const eta = stepsPerSec > 0 ? (total - step) / stepsPerSec : NaN
   const tail =
     ` ${step}/${total} ${stepsPerSec.toFixed(1)} it/s ETA ${formatDuration(eta)} ` +
     `dLoss ${stats.dLoss.toFixed(4)} dAcc ${stats.dAcc.toFixed(2)} gLoss ${stats.gLoss.toFixed(4)}`
   const barWidth = Math.max(5, Math.min(30, width - tail.length - 3))
   const filled = Math.round((barWidth * step) / Math.max(1, total))
-  return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]${tail}`.slice(0, Math.max(10, width - 1))
+  return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]${tail}`.slice(
+    0,
+    Math.max(10, width - 1),
+  )
 }
 
 /**
@@ -70,7 +79,9 @@ export class Progress {
     const now = performance.now()
     if (now - this.lastDraw < 100 && step < this.total) return
     this.lastDraw = now
-    this.stream.write(`\r\x1b[2K${renderBar(step, this.total, this.rate(step), stats, this.stream.columns ?? 80)}`)
+    this.stream.write(
+      `\r\x1b[2K${renderBar(step, this.total, this.rate(step), stats, this.stream.columns || 80)}`,
+    )
     this.drawn = true
   }
 

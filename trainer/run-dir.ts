@@ -48,7 +48,11 @@ export function defaultRunDir(now = new Date()): string {
  * disagrees is a UsageError), with run-shaping flags (steps, logging, backend, out …) from the
  * new command line.
  */
-export function resumeConfig(saved: TrainConfig, explicit: Partial<TrainConfig>, resumeDir: string): TrainConfig {
+export function resumeConfig(
+  saved: TrainConfig,
+  explicit: Partial<TrainConfig>,
+  resumeDir: string,
+): TrainConfig {
   for (const key of RUN_DEFINING_KEYS) {
     const given = explicit[key]
     if (given !== undefined && given !== saved[key]) {
@@ -61,7 +65,12 @@ export function resumeConfig(saved: TrainConfig, explicit: Partial<TrainConfig>,
   const shaping = Object.fromEntries(
     Object.entries(explicit).filter(([k]) => !(RUN_DEFINING_KEYS as readonly string[]).includes(k)),
   ) as Partial<TrainConfig>
-  const config: TrainConfig = { ...saved, ...shaping, resume: resumeDir, out: explicit.out ?? resumeDir }
+  const config: TrainConfig = {
+    ...saved,
+    ...shaping,
+    resume: resumeDir,
+    out: explicit.out ?? resumeDir,
+  }
   if (explicit.steps !== undefined) config.epochs = 0
   return config
 }
@@ -75,7 +84,10 @@ export function prepareRunDir(out: string, resuming: boolean): void {
     if (!statSync(out).isDirectory()) {
       throw new UsageError(`Expected --out ${out} to be a folder, but it is a file.`)
     }
-    if (!resuming && readdirSync(out).some((f) => ['checkpoint', 'generator', METRICS_FILE].includes(f))) {
+    if (
+      !resuming &&
+      readdirSync(out).some((f) => ['checkpoint', 'generator', METRICS_FILE].includes(f))
+    ) {
       throw new UsageError(
         `Expected --out ${out} to be new or empty, but it holds a run; continue it with --resume ${out} or pick another --out.`,
       )
@@ -90,13 +102,18 @@ export function prepareRunDir(out: string, resuming: boolean): void {
     rmSync(probe, { force: true })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
-    throw new UsageError(`Expected --out ${out} to be a writable folder, but got ${code}.`, { cause: err })
+    throw new UsageError(`Expected --out ${out} to be a writable folder, but got ${code}.`, {
+      cause: err,
+    })
   }
 }
 
 /** Writes the resolved config next to the outputs. */
 export function writeConfig(out: string, config: TrainConfig, backend: string): void {
-  writeFileAtomic(join(out, CONFIG_FILE), `${JSON.stringify({ ...config, resolvedBackend: backend }, null, 2)}\n`)
+  writeFileAtomic(
+    join(out, CONFIG_FILE),
+    `${JSON.stringify({ ...config, resolvedBackend: backend }, null, 2)}\n`,
+  )
 }
 
 /** Reads metrics.jsonl (missing: empty); lines that do not parse are skipped. */

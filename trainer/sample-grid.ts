@@ -27,9 +27,14 @@ export async function renderSampleGrid(gan: Gan): Promise<SampleGrid> {
   const [h, w] = gan.model.imageShape
   const images = await generateImages(gan, sampleLatents(0, n, gan.model.latentDim))
   const size = h * w
-  const tiles = Array.from({ length: n }, (_, i) => toGray(images.subarray(i * size, (i + 1) * size)))
+  const tiles = Array.from({ length: n }, (_, i) =>
+    toGray(images.subarray(i * size, (i + 1) * size)),
+  )
   const grid = tileGrid(tiles, w, h, GRID_SIDE, 2)
-  return { png: encodePng(grid.pixels, grid.width, grid.height, 1), diversity: meanPairwiseDistance(images, n, size) }
+  return {
+    png: encodePng(grid.pixels, grid.width, grid.height, 1),
+    diversity: meanPairwiseDistance(images, n, size),
+  }
 }
 
 /** Writes `runDir/samples/step-XXXXXX.png` and returns the grid's diversity. */

@@ -11,7 +11,13 @@
  * end generator/ (the edge's artifact), generator.onnx and losses.png. Ctrl-C checkpoints first.
  */
 import { checkBalance, type BalanceCode } from './balance'
-import { CheckpointError, loadCheckpoint, restoreGan, saveCheckpoint, type Checkpoint } from './checkpoint'
+import {
+  CheckpointError,
+  loadCheckpoint,
+  restoreGan,
+  saveCheckpoint,
+  type Checkpoint,
+} from './checkpoint'
 import { runMain, UsageError } from './cli'
 import { isEntry } from './entry'
 import { formatConfig, parseTrainArgs, totalSteps, type TrainConfig } from './config'
@@ -66,13 +72,17 @@ async function main(): Promise<void> {
   }
   const count = config.dataLimit > 0 ? Math.min(config.dataLimit, data.count) : data.count
   if (config.batch > count) {
-    throw new UsageError(`Expected --batch to be at most the ${count} training images, but got ${config.batch}.`)
+    throw new UsageError(
+      `Expected --batch to be at most the ${count} training images, but got ${config.batch}.`,
+    )
   }
   const sampler = new BatchSampler(count, config.batch, config.seed)
   const steps = totalSteps(config, count)
   const startStep = checkpoint?.meta.step ?? 0
   if (checkpoint && startStep >= steps) {
-    throw new UsageError(`Expected --steps above the checkpoint's step ${startStep}, but got ${steps}.`)
+    throw new UsageError(
+      `Expected --steps above the checkpoint's step ${startStep}, but got ${steps}.`,
+    )
   }
 
   // --- backend and output folder -----------------------------------------------------------------
@@ -90,22 +100,33 @@ async function main(): Promise<void> {
     const limit = webgpuLimits()?.maxStorageBufferBindingSize ?? Infinity
     const largest = Math.max(2 * config.batch, BN_BATCH) * IMAGE_SIZE * 4 // [real; fake] batch, f32
     if (largest > limit) {
-      throw new UsageError(`Expected --batch small enough for the adapter's ${limit}-byte buffers, but got ${config.batch}.`)
+      throw new UsageError(
+        `Expected --batch small enough for the adapter's ${limit}-byte buffers, but got ${config.batch}.`,
+      )
     }
     healthCheck = assertWebgpuHealthy
   }
   console.log(`backend: ${choice.backend} (${choice.reason})`)
   console.log(`config:\n${formatConfig(config)}`)
   if (checkpoint) {
-    console.log(`resuming ${config.resume} at step ${startStep}${checkpoint.meta.backend !== choice.backend
-      ? ` (saved on ${checkpoint.meta.backend}; exact reproduction needs the same backend)` : ''}`)
+    console.log(
+      `resuming ${config.resume} at step ${startStep}${
+        checkpoint.meta.backend !== choice.backend
+          ? ` (saved on ${checkpoint.meta.backend}; exact reproduction needs the same backend)`
+          : ''
+      }`,
+    )
   }
-  console.log(`data: ${count} training images; ${steps} steps of batch ${config.batch} × ${config.dSteps} D + 1 G`)
+  console.log(
+    `data: ${count} training images; ${steps} steps of batch ${config.batch} × ${config.dSteps} D + 1 G`,
+  )
 
   const gan = createGan(config, checkpoint?.model)
   if (checkpoint) restoreGan(gan, checkpoint)
   writeConfig(out, config, choice.backend)
-  const history: MetricsRecord[] = checkpoint ? truncateMetrics(config.resume, out, startStep) : truncateMetrics(out, out, -1)
+  const history: MetricsRecord[] = checkpoint
+    ? truncateMetrics(config.resume, out, startStep)
+    : truncateMetrics(out, out, -1)
 
   // --- the loop ----------------------------------------------------------------------------------
   let interrupted = false
@@ -137,12 +158,21 @@ async function main(): Promise<void> {
       dAcc += r.dAcc / config.dSteps
     }
     const { gLoss } = await generatorStep(gan, step)
+    // On wasm/cpu every await above settles as a microtask; yield a macrotask so Ctrl-C gets in.
+    await new Promise((resolve) => setImmediate(resolve))
     healthCheck()
     if (!Number.isFinite(dLoss) || !Number.isFinite(gLoss)) {
-      throw new TrainingError(`Expected finite losses, but got dLoss ${dLoss} gLoss ${gLoss} at step ${step + 1}.`)
+      throw new TrainingError(
+        `Expected finite losses, but got dLoss ${dLoss} gLoss ${gLoss} at step ${step + 1}.`,
+      )
     }
     step += 1
-    sums = { dLoss: sums.dLoss + dLoss, dAcc: sums.dAcc + dAcc, gLoss: sums.gLoss + gLoss, n: sums.n + 1 }
+    sums = {
+      dLoss: sums.dLoss + dLoss,
+      dAcc: sums.dAcc + dAcc,
+      gLoss: sums.gLoss + gLoss,
+      n: sums.n + 1,
+    }
     progress.update(step, { dLoss, dAcc, gLoss })
 
     const last = step === steps
@@ -188,21 +218,26 @@ async function main(): Promise<void> {
   // --- checkpoint, then export (export re-estimates BN statistics in place) ----------------------
   await saveCheckpoint(out, gan, meta())
   if (interrupted) {
-    console.log(`interrupted at step ${step}: checkpoint saved; continue with npm run train -- --resume ${out}`)
+    console.log(
+      `interrupted at step ${step}: checkpoint saved; continue with npm run train -- --resume ${out}`,
+    )
     disposeGan(gan)
     process.exit(130)
   }
   const result = await exportRun(out, gan, { ...meta(), steps })
   const final = history[history.length - 1]
   console.log(
-    `done: ${steps} steps in ${((performance.now() - started) / 1000).toFixed(1)}s; final dLoss ${final.dLoss.toFixed(4)} ` +
+    `done: step ${steps} (${steps - startStep} steps in ${((performance.now() - started) / 1000).toFixed(1)}s); ` +
+      `final dLoss ${final.dLoss.toFixed(4)} ` +
       `dAcc ${final.dAcc.toFixed(2)} gLoss ${final.gLoss.toFixed(4)}`,
   )
   console.log(
     `BatchNorm re-estimated over ${config.bnBatches}×${BN_BATCH} latents: inference vs training-mode mean |Δpixel| ` +
       `${result.bnAfter.meanAbsDiff.toFixed(4)} (with the training EMA: ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
-  console.log(`wrote ${out}/generator/, generator.onnx, losses.png, metrics.jsonl, samples/, checkpoint/`)
+  console.log(
+    `wrote ${out}/generator/, generator.onnx, losses.png, metrics.jsonl, samples/, checkpoint/`,
+  )
   disposeGan(gan)
 }
 

@@ -15,7 +15,10 @@ import { BackendError, tf, type BackendChoice } from './tf'
 interface DeviceLike {
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }
   lost?: Promise<{ message: string }>
-  addEventListener(type: 'uncapturederror', listener: (event: { error: { message: string } }) => void): void
+  addEventListener(
+    type: 'uncapturederror',
+    listener: (event: { error: { message: string } }) => void,
+  ): void
 }
 
 interface AdapterInfoLike {
@@ -38,9 +41,12 @@ async function installDawn(): Promise<void> {
   try {
     dawn = (await import('webgpu')) as unknown as typeof dawn
   } catch (err) {
-    throw new BackendError(`Expected the 'webgpu' package (Dawn) to load, but got: ${(err as Error).message}`, {
-      cause: err,
-    })
+    throw new BackendError(
+      `Expected the 'webgpu' package (Dawn) to load, but got: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    )
   }
   Object.assign(globalThis, dawn.globals)
   const gpu = dawn.create([])
@@ -55,9 +61,13 @@ async function installDawn(): Promise<void> {
  */
 export async function initWebgpu(): Promise<BackendChoice> {
   await installDawn()
-  const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<unknown> } } })
-    .navigator.gpu
-  const adapter = (await gpu.requestAdapter()) as { info?: AdapterInfoLike; isFallbackAdapter?: boolean } | null
+  const gpu = (
+    globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<unknown> } } }
+  ).navigator.gpu
+  const adapter = (await gpu.requestAdapter()) as {
+    info?: AdapterInfoLike
+    isFallbackAdapter?: boolean
+  } | null
   if (!adapter) {
     throw new BackendError(
       'Expected a WebGPU adapter for --backend webgpu, but Dawn found none (no Vulkan driver?); ' +
@@ -86,7 +96,8 @@ export async function initWebgpu(): Promise<BackendChoice> {
   }
   const info = adapter.info ?? {}
   const fallback = info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false
-  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown'
+  const name =
+    [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown'
   const mib = Math.floor(limits.maxStorageBufferBindingSize / 2 ** 20)
   return {
     backend: 'webgpu',
@@ -97,11 +108,15 @@ export async function initWebgpu(): Promise<BackendChoice> {
 /** Throws the first WebGPU validation error or device loss seen so far, if any. */
 export function assertWebgpuHealthy(): void {
   if (firstError !== undefined) {
-    throw new BackendError(`WebGPU reported an error, results are invalid: ${firstError.split('\n')[0]}`)
+    throw new BackendError(
+      `WebGPU reported an error, results are invalid: ${firstError.split('\n')[0]}`,
+    )
   }
 }
 
 /** The device's buffer limits, or undefined before `initWebgpu`. */
-export function webgpuLimits(): { maxStorageBufferBindingSize: number; maxBufferSize: number } | undefined {
+export function webgpuLimits():
+  | { maxStorageBufferBindingSize: number; maxBufferSize: number }
+  | undefined {
   return limits
 }

@@ -6,9 +6,16 @@ import { describe, expect, it } from 'vitest'
 import { checkBalance, meanPairwiseDistance, slope, type BalancePoint } from '../../trainer/balance'
 
 const history = (f: (i: number) => Partial<BalancePoint>, n = 12): BalancePoint[] =>
-  Array.from({ length: n }, (_, i) => ({ step: (i + 1) * 100, dLoss: 0.6, dAcc: 0.7, gLoss: 0.9 + 0.01 * Math.sin(i), ...f(i) }))
+  Array.from({ length: n }, (_, i) => ({
+    step: (i + 1) * 100,
+    dLoss: 0.6,
+    dAcc: 0.7,
+    gLoss: 0.9 + 0.01 * Math.sin(i),
+    ...f(i),
+  }))
 
-const codes = (points: BalancePoint[], loss: 'bce' | 'wgan-gp' = 'bce') => checkBalance(points, { loss }).map((w) => w.code)
+const codes = (points: BalancePoint[], loss: 'bce' | 'wgan-gp' = 'bce') =>
+  checkBalance(points, { loss }).map((w) => w.code)
 
 describe('checkBalance', () => {
   it('should stay quiet on a healthy run', () => {
@@ -16,17 +23,28 @@ describe('checkBalance', () => {
   })
 
   it('should flag a discriminator whose loss stays near 0 and name the remedies', () => {
-    const warnings = checkBalance(history(() => ({ dLoss: 0.01, gLoss: 5 })), { loss: 'bce' })
+    const warnings = checkBalance(
+      history(() => ({ dLoss: 0.01, gLoss: 5 })),
+      { loss: 'bce' },
+    )
     const strong = warnings.find((w) => w.code === 'd-too-strong')!
     expect(strong.message).toMatch(/--d-steps/)
     expect(strong.message).toMatch(/--lr-d/)
     expect(strong.message).toMatch(/--d-dropout/)
     expect(strong.message).toMatch(/--loss wgan-gp/)
-    expect(codes(history(() => ({ dLoss: 0.01 })), 'wgan-gp')).not.toContain('d-too-strong')
+    expect(
+      codes(
+        history(() => ({ dLoss: 0.01 })),
+        'wgan-gp',
+      ),
+    ).not.toContain('d-too-strong')
   })
 
   it('should flag a rising generator loss', () => {
-    const w = checkBalance(history((i) => ({ gLoss: 1 + 0.5 * i })), { loss: 'bce' })
+    const w = checkBalance(
+      history((i) => ({ gLoss: 1 + 0.5 * i })),
+      { loss: 'bce' },
+    )
     expect(w.map((x) => x.code)).toContain('g-loss-rising')
     expect(w.find((x) => x.code === 'g-loss-rising')!.message).toMatch(/--lr-d/)
   })

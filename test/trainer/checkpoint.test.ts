@@ -7,16 +7,35 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { CheckpointError, hasCheckpoint, loadCheckpoint, restoreGan, saveCheckpoint } from '../../trainer/checkpoint'
+import {
+  CheckpointError,
+  hasCheckpoint,
+  loadCheckpoint,
+  restoreGan,
+  saveCheckpoint,
+} from '../../trainer/checkpoint'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../trainer/config'
 import { BatchSampler, gatherBatch } from '../../trainer/data'
-import { createGan, discriminatorStep, disposeGan, generatorStep, type Gan } from '../../trainer/gan'
+import {
+  createGan,
+  discriminatorStep,
+  disposeGan,
+  generatorStep,
+  type Gan,
+} from '../../trainer/gan'
 import { readTensors } from '../../trainer/models'
 import { initBackend, tf } from '../../trainer/tf'
 import { syntheticMnist } from './fixtures'
 
 const data = syntheticMnist(48)
-const config: TrainConfig = { ...DEFAULT_CONFIG, batch: 16, seed: 9, dSteps: 2, dDropout: 0.3, labelSmoothing: 0.1 }
+const config: TrainConfig = {
+  ...DEFAULT_CONFIG,
+  batch: 16,
+  seed: 9,
+  dSteps: 2,
+  dDropout: 0.3,
+  labelSmoothing: 0.1,
+}
 
 beforeAll(async () => {
   await initBackend('wasm')
@@ -27,7 +46,10 @@ async function train(gan: Gan, from: number, to: number): Promise<number[]> {
   const losses: number[] = []
   for (let step = from; step < to; step++) {
     for (let k = 0; k < config.dSteps; k++) {
-      const real = tf.tensor2d(gatherBatch(data.images, sampler.indices(step * config.dSteps + k)), [16, 784])
+      const real = tf.tensor2d(
+        gatherBatch(data.images, sampler.indices(step * config.dSteps + k)),
+        [16, 784],
+      )
       losses.push((await discriminatorStep(gan, real, step, k)).dLoss)
       real.dispose()
     }
@@ -36,7 +58,13 @@ async function train(gan: Gan, from: number, to: number): Promise<number[]> {
   return losses
 }
 
-const meta = (step: number) => ({ step, config, backend: 'wasm', wallTimeSec: 1, imagesSeen: step * 32 })
+const meta = (step: number) => ({
+  step,
+  config,
+  backend: 'wasm',
+  wallTimeSec: 1,
+  imagesSeen: step * 32,
+})
 
 describe('checkpoint', () => {
   it('should reproduce the uninterrupted run after a resume', async () => {

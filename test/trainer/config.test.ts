@@ -11,13 +11,21 @@ describe('parseTrainArgs', () => {
   it('should default to the tutorial', () => {
     const { config } = parseTrainArgs([])
     expect(config).toEqual(DEFAULT_CONFIG)
-    expect([config.lrD, config.lrG, config.beta1, config.beta2, config.batch, config.loss]).toEqual([
-      2e-4, 2e-4, 0.5, 0.999, 64, 'bce',
-    ])
+    expect([config.lrD, config.lrG, config.beta1, config.beta2, config.batch, config.loss]).toEqual(
+      [2e-4, 2e-4, 0.5, 0.999, 64, 'bce'],
+    )
   })
 
   it('should map kebab-case flags onto typed keys', () => {
-    const { config, explicit } = parseTrainArgs(['--steps', '200', '--lr-d=1e-4', '--d-steps', '2', '--backend', 'wasm'])
+    const { config, explicit } = parseTrainArgs([
+      '--steps',
+      '200',
+      '--lr-d=1e-4',
+      '--d-steps',
+      '2',
+      '--backend',
+      'wasm',
+    ])
     expect(config.steps).toBe(200)
     expect(config.lrD).toBe(1e-4)
     expect(config.dSteps).toBe(2)
@@ -26,7 +34,9 @@ describe('parseTrainArgs', () => {
 
   it('should switch to WGAN-GP defaults unless overridden', () => {
     const wgan = parseTrainArgs(['--loss', 'wgan-gp']).config
-    expect([wgan.lrD, wgan.lrG, wgan.beta1, wgan.beta2, wgan.dSteps, wgan.gpWeight]).toEqual([1e-4, 1e-4, 0, 0.9, 5, 10])
+    expect([wgan.lrD, wgan.lrG, wgan.beta1, wgan.beta2, wgan.dSteps, wgan.gpWeight]).toEqual([
+      1e-4, 1e-4, 0, 0.9, 5, 10,
+    ])
     expect(parseTrainArgs(['--preset', 'wgan-gp', '--d-steps', '3']).config.dSteps).toBe(3)
   })
 
@@ -59,7 +69,9 @@ describe('parseTrainArgs', () => {
   })
 
   it('should print one aligned line per key', () => {
-    expect(formatConfig(DEFAULT_CONFIG).split('\n')).toHaveLength(Object.keys(DEFAULT_CONFIG).length)
+    expect(formatConfig(DEFAULT_CONFIG).split('\n')).toHaveLength(
+      Object.keys(DEFAULT_CONFIG).length,
+    )
     expect(formatConfig(DEFAULT_CONFIG)).toMatch(/ {2}lr-d +0\.0002/)
   })
 })
@@ -69,7 +81,14 @@ describe('resumeConfig', () => {
 
   it('should keep run-defining values and take run-shaping flags', () => {
     const config = resumeConfig(saved, { steps: 300, logEvery: 5, backend: 'cpu' }, 'runs/a')
-    expect(config).toEqual({ ...saved, steps: 300, logEvery: 5, backend: 'cpu', resume: 'runs/a', out: 'runs/a' })
+    expect(config).toEqual({
+      ...saved,
+      steps: 300,
+      logEvery: 5,
+      backend: 'cpu',
+      resume: 'runs/a',
+      out: 'runs/a',
+    })
   })
 
   it('should reject a flag that changes the run', () => {

@@ -36,7 +36,9 @@ describe('idx reader', () => {
   it('should reject a wrong magic number and name the file', () => {
     const { images } = encodeIdx(new Uint8Array(784), new Uint8Array(1))
     images[3] = 0x01
-    expect(() => parseIdxImages(images, 'x/imgs')).toThrow(/magic 0x00000803 in x\/imgs, but got 0x00000801/)
+    expect(() => parseIdxImages(images, 'x/imgs')).toThrow(
+      /magic 0x00000803 in x\/imgs, but got 0x00000801/,
+    )
     const { labels } = encodeIdx(new Uint8Array(784), new Uint8Array(1))
     labels[3] = 0x03
     expect(() => parseIdxLabels(labels, 'x/labs')).toThrow(DataError)
@@ -47,7 +49,9 @@ describe('idx reader', () => {
     const wrongDims = images.slice()
     wrongDims[11] = 27
     expect(() => parseIdxImages(wrongDims, 'f')).toThrow(/28×28 images in f, but got 27×28/)
-    expect(() => parseIdxImages(images.subarray(0, images.length - 1), 'f')).toThrow(/Expected 1584 bytes in f/)
+    expect(() => parseIdxImages(images.subarray(0, images.length - 1), 'f')).toThrow(
+      /Expected 1584 bytes in f/,
+    )
     expect(() => parseIdxImages(new Uint8Array([...images, 0]), 'f')).toThrow(DataError)
     expect(() => parseIdxImages(new Uint8Array(5), 'f')).toThrow(/header bytes in f/)
   })

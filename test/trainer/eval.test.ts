@@ -145,6 +145,8 @@ describe('npm run eval', () => {
     expect(r.n).toBe(200)
     expect(r.fid).toBeGreaterThan(10 * r.fidFloor)
     expect(r.inceptionScoreReal).toBeGreaterThan(9)
+    expect(r.coverageReal).toBe(10)
+    expect(r.klFromUniformReal).toBeLessThan(0.01)
     expect(r.histogram).toHaveLength(10)
     expect(r.histogram.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10)
     expect(r.memorization.trainSubset).toBe(500)

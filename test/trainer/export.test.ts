@@ -13,7 +13,14 @@ import { readArtifact } from '../../trainer/artifact'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../trainer/config'
 import { BatchSampler, gatherBatch } from '../../trainer/data'
 import { batchNormCheck, exportRun, reestimateBatchNorm } from '../../trainer/export'
-import { createGan, discriminatorStep, disposeGan, generateImages, generatorStep, type Gan } from '../../trainer/gan'
+import {
+  createGan,
+  discriminatorStep,
+  disposeGan,
+  generateImages,
+  generatorStep,
+  type Gan,
+} from '../../trainer/gan'
 import { initBackend, tf } from '../../trainer/tf'
 import { syntheticMnist } from './fixtures'
 
@@ -41,16 +48,29 @@ describe('export', () => {
     const after = await batchNormCheck(gan)
     // Pixels live in [-1, 1]; 0.05 mean |Δ| is about 6 grey levels of 255. The floor is the
     // training-mode side's own noise: 256 samples estimate the batch statistics.
-    console.log(`BN check: mean |Δ| ${before.meanAbsDiff.toFixed(4)} with the EMA, ${after.meanAbsDiff.toFixed(4)} re-estimated`)
+    console.log(
+      `BN check: mean |Δ| ${before.meanAbsDiff.toFixed(4)} with the EMA, ${after.meanAbsDiff.toFixed(4)} re-estimated`,
+    )
     expect(after.meanAbsDiff).toBeLessThan(0.05)
     expect(after.meanAbsDiff).toBeLessThan(before.meanAbsDiff)
   })
 
   it('should write an artifact whose TS forward pass matches tfjs within 1e-4', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'digit-gan-export-'))
-    const result = await exportRun(dir, gan, { config, backend: 'wasm', steps: 6, wallTimeSec: 1, imagesSeen: 192 })
+    const result = await exportRun(dir, gan, {
+      config,
+      backend: 'wasm',
+      steps: 6,
+      wallTimeSec: 1,
+      imagesSeen: 192,
+    })
     expect(result.manifest.training).toMatchObject({ steps: 6, backend: 'wasm', imagesSeen: 192 })
-    for (const f of ['generator/manifest.json', 'generator/weights.bin', 'generator.onnx', 'losses.png']) {
+    for (const f of [
+      'generator/manifest.json',
+      'generator/weights.bin',
+      'generator.onnx',
+      'losses.png',
+    ]) {
       expect(existsSync(join(dir, f))).toBe(true)
     }
     const generator = createGenerator(readArtifact(join(dir, 'generator')))
@@ -59,7 +79,8 @@ describe('export', () => {
     let worst = 0
     for (let i = 0; i < 32; i++) {
       const image = generator.run(z.subarray(i * 100, (i + 1) * 100))
-      for (let p = 0; p < 784; p++) worst = Math.max(worst, Math.abs(image[p] - expected[i * 784 + p]))
+      for (let p = 0; p < 784; p++)
+        worst = Math.max(worst, Math.abs(image[p] - expected[i * 784 + p]))
     }
     expect(worst).toBeLessThan(1e-4)
     disposeGan(gan)

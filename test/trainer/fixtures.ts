@@ -10,7 +10,10 @@ import { Xoshiro128 } from '../../shared/rng'
 import { encodeIdx, MNIST_FILES } from '../../trainer/data'
 
 /** `count` synthetic 28×28 images and their labels. */
-export function syntheticMnist(count: number, seed = 1): { images: Uint8Array; labels: Uint8Array } {
+export function syntheticMnist(
+  count: number,
+  seed = 1,
+): { images: Uint8Array; labels: Uint8Array } {
   const rng = new Xoshiro128(seed)
   const images = new Uint8Array(count * 784)
   const labels = new Uint8Array(count)
@@ -21,7 +24,9 @@ export function syntheticMnist(count: number, seed = 1): { images: Uint8Array; l
       const row = Math.floor(p / 28)
       const col = p % 28
       const on = Math.abs(col - (4 + 2 * label)) < 2 && row > 4 && row < 24
-      images[i * 784 + p] = on ? 200 + Math.floor(rng.nextFloat() * 55) : Math.floor(rng.nextFloat() * 20)
+      images[i * 784 + p] = on
+        ? 200 + Math.floor(rng.nextFloat() * 55)
+        : Math.floor(rng.nextFloat() * 20)
     }
   }
   return { images, labels }

@@ -6,7 +6,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG, resolveConfig, type TrainConfig } from '../../trainer/config'
 import { BatchSampler, gatherBatch } from '../../trainer/data'
-import { createGan, discriminatorStep, disposeGan, generatorStep, type Gan } from '../../trainer/gan'
+import {
+  createGan,
+  discriminatorStep,
+  disposeGan,
+  generatorStep,
+  type Gan,
+} from '../../trainer/gan'
 import { readTensors } from '../../trainer/models'
 import { initBackend, tf } from '../../trainer/tf'
 import { syntheticMnist } from './fixtures'
@@ -18,13 +24,21 @@ beforeAll(async () => {
 })
 
 /** Runs `steps` D+G steps from `from`; returns the losses of each. */
-async function run(gan: Gan, config: TrainConfig, from: number, steps: number): Promise<number[][]> {
+async function run(
+  gan: Gan,
+  config: TrainConfig,
+  from: number,
+  steps: number,
+): Promise<number[][]> {
   const sampler = new BatchSampler(64, config.batch, config.seed)
   const out: number[][] = []
   for (let step = from; step < from + steps; step++) {
     const row: number[] = []
     for (let k = 0; k < config.dSteps; k++) {
-      const real = tf.tensor2d(gatherBatch(data.images, sampler.indices(step * config.dSteps + k)), [config.batch, 784])
+      const real = tf.tensor2d(
+        gatherBatch(data.images, sampler.indices(step * config.dSteps + k)),
+        [config.batch, 784],
+      )
       const r = await discriminatorStep(gan, real, step, k)
       real.dispose()
       row.push(r.dLoss, r.dAcc)
@@ -63,7 +77,10 @@ describe('GAN steps', () => {
   it('should update the moving BatchNorm statistics only in the generator step', async () => {
     const gan = createGan(small)
     const mean0 = (await readTensors(gan.g)).get('g.bn1.movingMean')!
-    const real = tf.tensor2d(gatherBatch(data.images, new BatchSampler(64, 16, 5).indices(0)), [16, 784])
+    const real = tf.tensor2d(
+      gatherBatch(data.images, new BatchSampler(64, 16, 5).indices(0)),
+      [16, 784],
+    )
     await discriminatorStep(gan, real, 0)
     real.dispose()
     expect((await readTensors(gan.g)).get('g.bn1.movingMean')).toEqual(mean0)

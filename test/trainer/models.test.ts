@@ -6,7 +6,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { tensorSpecs, tutorialMlp, type NetworkSpec } from '../../shared/spec'
 import { gradientPenalty } from '../../trainer/losses'
-import { createNetwork, disposeNetwork, forward, inputGradient, readTensors } from '../../trainer/models'
+import {
+  createNetwork,
+  disposeNetwork,
+  forward,
+  inputGradient,
+  readTensors,
+} from '../../trainer/models'
 import { initBackend, tf } from '../../trainer/tf'
 
 beforeAll(async () => {

@@ -21,7 +21,9 @@ describe('progress', () => {
 
   it('should render step, rate, ETA and the losses within the width', () => {
     const bar = renderBar(50, 200, 10, stats, 100)
-    expect(bar).toMatch(/^\[#+\.+\] 50\/200 10\.0 it\/s ETA 0:15 dLoss 0\.6931 dAcc 0\.52 gLoss 0\.7012$/)
+    expect(bar).toMatch(
+      /^\[#+\.+\] 50\/200 10\.0 it\/s ETA 0:15 dLoss 0\.6931 dAcc 0\.52 gLoss 0\.7012$/,
+    )
     expect(bar.length).toBeLessThan(100)
   })
 

@@ -5,7 +5,14 @@
  * without touching an existing run.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -36,7 +43,18 @@ const losses = (dir: string) =>
 
 let data: string
 let work: string
-const base = () => ['--backend', 'wasm', '--batch', '8', '--data-dir', data, '--log-every', '2', '--bn-batches', '1']
+const base = () => [
+  '--backend',
+  'wasm',
+  '--batch',
+  '8',
+  '--data-dir',
+  data,
+  '--log-every',
+  '2',
+  '--bn-batches',
+  '1',
+]
 
 beforeAll(() => {
   data = writeTinyMnist(32)
@@ -51,13 +69,24 @@ describe('npm run train', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/backend: wasm/)
     expect(r.stdout).toMatch(/step 4: dLoss \d\.\d{4} dAcc \d\.\d\d gLoss \d\.\d{4} [\d.]+ms/)
-    for (const f of ['config.json', 'metrics.jsonl', 'losses.png', 'generator.onnx', 'generator/manifest.json',
-      'generator/weights.bin', 'checkpoint/state.json', 'checkpoint/tensors.bin']) {
+    for (const f of [
+      'config.json',
+      'metrics.jsonl',
+      'losses.png',
+      'generator.onnx',
+      'generator/manifest.json',
+      'generator/weights.bin',
+      'checkpoint/state.json',
+      'checkpoint/tensors.bin',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true)
     }
     expect(readdirSync(join(out, 'samples'))).toEqual(['step-000002.png', 'step-000004.png'])
     expect(losses(out).map((m) => m.step)).toEqual([2, 4])
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ steps: 4, batch: 8 })
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({
+      steps: 4,
+      batch: 8,
+    })
   })
 
   it('should reproduce the uninterrupted run when resumed', () => {

@@ -1,0 +1,55 @@
+/**
+ * @module edge/interpolate
+ * `GET /interpolate?from=&to=&steps=&scale=&format=`: a walk along the great circle between the
+ * latents of two seeds (see shared/interpolate). `format=png` (default) is one strip of `steps`
+ * digits in a row, no padding; `format=apng` is an animated PNG of the same digits that loops
+ * forever. The first and last digits are exactly the `/generate` images of `from` and `to`.
+ *
+ * `from` and `to` are required (a walk between two random seeds would need two `X-Seed` headers
+ * to be reproducible), so every response names its bytes and is cached like a seeded `/generate`.
+ */
+import type { Hono, MiddlewareHandler } from 'hono'
+import { validator } from 'hono/validator'
+import { renderInterpolationApng, renderInterpolationPng } from '../shared/interpolate'
+import type { AppEnv } from './app'
+import { fixedImageResponse } from './png-response'
+import { parseQuery, SCALE, SEED } from './query'
+import type { EnumParam, IntParam } from './query'
+
+/** Both ends of the walk: any uint32 seed, required. */
+export const ENDPOINT = { ...SEED, required: true } as const satisfies IntParam
+/** Digits in the strip or frames in the animation, both seeds included. */
+export const STEPS = { min: 2, max: 32, default: 8 } as const satisfies IntParam
+/** `png`: a still strip; `apng`: an animation (served as `image/apng`). */
+export const FORMAT = { values: ['png', 'apng'], default: 'png' } as const satisfies EnumParam
+
+/**
+ * Adds `GET /interpolate` to the app; `withModel` is the app's middleware that sets `c.var.model`.
+ * @example
+ * addInterpolateRoute(app, withModel)
+ * await app.request('/interpolate?from=1&to=2&steps=8') // 224 × 28 PNG
+ */
+export function addInterpolateRoute(app: Hono<AppEnv>, withModel: MiddlewareHandler<AppEnv>) {
+  app.get(
+    '/interpolate',
+    validator(
+      'query',
+      parseQuery({ from: ENDPOINT, to: ENDPOINT, steps: STEPS, scale: SCALE, format: FORMAT }),
+    ),
+    withModel,
+    (c) => {
+      const { from, to, steps, scale, format } = c.req.valid('query')
+      const { generator } = c.var.model
+      const apng = format === 'apng'
+      return fixedImageResponse(c, {
+        kind: 'interpolate',
+        params: { from, to, steps, scale, format },
+        contentType: apng ? 'image/apng' : 'image/png',
+        render: () =>
+          apng
+            ? renderInterpolationApng(generator, from, to, steps, scale)
+            : renderInterpolationPng(generator, from, to, steps, scale),
+      })
+    },
+  )
+}
