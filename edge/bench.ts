@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { createGenerator } from '../shared/forward'
 import { decodeWeights } from '../shared/weights'
+import { loadKernel } from '../trainer/kernel'
 import { startDevServer } from './dev-server'
 import { measureRender } from './microbench'
 import type { RenderTiming } from './microbench'
@@ -75,7 +76,7 @@ function bundleSize(): { rawBytes: number; gzipBytes: number; wranglerGzipKiB: n
 function nodeTiming(images: number): RenderTiming {
   const manifest: unknown = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8'))
   const payload = readFileSync(join(MODEL_DIR, 'weights.bin'))
-  const generator = createGenerator(decodeWeights(manifest, payload))
+  const generator = createGenerator(decodeWeights(manifest, payload), { kernel: loadKernel() })
   measureRender(generator, Math.min(images, 200), () => performance.now()) // JIT warm-up
   return measureRender(generator, images, () => performance.now())
 }

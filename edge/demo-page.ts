@@ -9,7 +9,14 @@
  * request than the payload. Only integers and server-made URLs are interpolated into the markup.
  */
 import type { Manifest } from '../shared/weights'
-import { DIRECTION_COUNT, DIRECTION_MAX, directionParam, formatDirection, GRID_SIZE, T_MAX } from '../web/state'
+import {
+  DIRECTION_COUNT,
+  DIRECTION_MAX,
+  directionParam,
+  formatDirection,
+  GRID_SIZE,
+  T_MAX,
+} from '../web/state'
 import type { DemoState } from '../web/state'
 
 /** What the page script reads from `<script id="demo-config">`. */
@@ -34,15 +41,18 @@ const STYLE = `
 :root { color-scheme: light dark; --accent: #2457d6; font: 16px/1.45 system-ui, sans-serif; }
 body { margin: 0 auto; max-width: 62rem; padding: 1rem 1.25rem 3rem; }
 h1 { margin: 0.5rem 0 0; font-size: 1.6rem; }
-main { display: grid; gap: 1.5rem; grid-template-columns: minmax(16rem, 1fr) auto; align-items: start; }
+main { display: grid; gap: 1.5rem; grid-template-columns: minmax(16rem, 1fr) auto;
+  align-items: start; }
 @media (max-width: 48rem) { main { grid-template-columns: 1fr; } }
-fieldset { border: 1px solid #8884; border-radius: 0.5rem; margin: 0 0 1rem; padding: 0.5rem 1rem 0.75rem; }
+fieldset { border: 1px solid #8884; border-radius: 0.5rem; margin: 0 0 1rem;
+  padding: 0.5rem 1rem 0.75rem; }
 legend { font-weight: 600; padding: 0 0.25rem; }
 label { display: block; margin: 0.4rem 0 0.15rem; }
 label.inline { display: inline-flex; gap: 0.35rem; align-items: center; margin-right: 1rem; }
 input[type=number] { width: 11ch; font: inherit; padding: 0.2rem 0.3rem; }
 input[type=range] { width: min(18rem, 70%); vertical-align: middle; }
-output { display: inline-block; min-width: 4.5ch; text-align: right; font-variant-numeric: tabular-nums; }
+output { display: inline-block; min-width: 4.5ch; text-align: right;
+  font-variant-numeric: tabular-nums; }
 button { font: inherit; padding: 0.25rem 0.7rem; margin: 0.3rem 0.3rem 0 0; cursor: pointer; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 figure { margin: 0; }
@@ -70,7 +80,10 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
     <output id="${id}-value" for="${id}">${formatDirection(value)}</output></div>`
   }).join('\n    ')
   const checked = (v: string) => (view === v ? ' checked' : '')
-  const apng = `/interpolate?from=${seed}&amp;to=${to}&amp;steps=16&amp;scale=4&amp;format=apng`
+  const side = Math.sqrt(GRID_SIZE)
+  const params = parameterCount.toLocaleString('en-US')
+  const walk = `/interpolate?from=${seed}&amp;to=${to}`
+  const apng = `${walk}&amp;steps=16&amp;scale=4&amp;format=apng`
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -84,9 +97,9 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
 <body>
 <header>
   <h1>digit-gan</h1>
-  <p>Handwritten digits drawn by a GAN generator trained on MNIST (${parameterCount.toLocaleString('en-US')}
-  parameters). Each seed picks a point of its latent space; the generator turns it into a digit,
-  here in your browser with the same TypeScript the worker runs for <code>/generate</code>.</p>
+  <p>Handwritten digits from the generator of a GAN for MNIST (${params} parameters). Each seed
+  picks a point of its latent space; the generator turns it into a digit, here in your browser with
+  the same TypeScript the worker runs for <code>/generate</code>.</p>
 </header>
 <main>
 <div>
@@ -100,8 +113,10 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
   </fieldset>
   <fieldset class="js" hidden disabled>
     <legend>View</legend>
-    <label class="inline"><input type="radio" name="view" value="digit"${checked('digit')}> One digit</label>
-    <label class="inline"><input type="radio" name="view" value="grid"${checked('grid')}> ${Math.sqrt(GRID_SIZE)} × ${Math.sqrt(GRID_SIZE)} grid</label>
+    <label class="inline">
+      <input type="radio" name="view" value="digit"${checked('digit')}> One digit</label>
+    <label class="inline">
+      <input type="radio" name="view" value="grid"${checked('grid')}> ${side} × ${side} grid</label>
   </fieldset>
   <fieldset class="js" hidden disabled>
     <legend>Walk to another seed</legend>
@@ -115,7 +130,8 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
   </fieldset>
   <fieldset class="js" hidden disabled>
     <legend>Latent directions</legend>
-    <p class="hint">Each slider moves the latent up to ${DIRECTION_MAX / 10} unit steps along a fixed random direction.</p>
+    <p class="hint">Each slider moves the latent up to ${DIRECTION_MAX / 10} unit steps along a fixed
+      random direction.</p>
     ${directionRows}
     <button type="button" id="reset">Reset directions</button>
   </fieldset>
@@ -130,7 +146,8 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
     <img src="/generate?seed=${seed}&amp;scale=16" width="448" height="448"
       alt="Digit generated from seed ${seed}">
     <p>The walk to seed ${to}:</p>
-    <img src="${apng}" width="112" height="112" alt="Animation of the walk from seed ${seed} to seed ${to}">
+    <img src="${apng}" width="112" height="112"
+      alt="Animation of the walk from seed ${seed} to seed ${to}">
   </noscript>
   <figcaption id="caption">Seed ${seed}</figcaption>
   <p id="timing" role="status" aria-live="polite"></p>
@@ -140,7 +157,7 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
   <p>The same digits over HTTP:
   <a id="api-generate" href="/generate?seed=${seed}&amp;scale=8">/generate</a>,
   <a id="api-grid" href="/grid?seed=${seed}&amp;n=${GRID_SIZE}&amp;scale=2">/grid</a>,
-  <a id="api-interpolate" href="/interpolate?from=${seed}&amp;to=${to}&amp;steps=8&amp;scale=4">/interpolate</a>,
+  <a id="api-interpolate" href="${walk}&amp;steps=8&amp;scale=4">/interpolate</a>,
   <a href="/model">/model</a>. The model payload (${kib} KiB) is fetched once and cached.</p>
 </footer>
 <script type="application/json" id="demo-config">${jsonForHtml(config)}</script>

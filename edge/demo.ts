@@ -45,7 +45,8 @@ export const PAGE_PARAMS = {
  */
 const CSP = [
   "default-src 'none'",
-  "script-src 'self'",
+  // 'wasm-unsafe-eval' lets the page compile the engine's WebAssembly kernel, nothing else.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "connect-src 'self'",
   "img-src 'self' data:",
   "style-src 'unsafe-inline'",

@@ -8,10 +8,13 @@
  */
 import manifest from '../models/default/manifest.json'
 import weights from '../models/default/weights.bin'
+import kernel from '../shared/kernel.wasm'
 import { createApp } from './app'
 import { createModelLoader } from './model'
 
-// Decoded once per isolate, at startup; a bad payload is kept as the 503 every route returns.
-const loadModel = createModelLoader(manifest, weights, { eager: true })
+// Decoded once per isolate, at startup; a bad payload is kept as the 503 every route returns. The
+// dense layers run on the WebAssembly kernel, compiled at deploy time (Workers cannot compile
+// WebAssembly at run time).
+const loadModel = createModelLoader(manifest, weights, { eager: true, kernel })
 
 export default createApp(loadModel)

@@ -7,6 +7,7 @@
  */
 import { createGenerator } from '../shared/forward'
 import type { Generator } from '../shared/forward'
+import type { KernelModule } from '../shared/kernel'
 import { parameterCount } from '../shared/spec'
 import { decodeWeights } from '../shared/weights'
 import type { Manifest } from '../shared/weights'
@@ -38,6 +39,11 @@ export interface ModelLoaderOptions {
    * isolate starts (which Cloudflare overlaps with the TLS handshake), not inside a request.
    */
   eager?: boolean
+  /**
+   * The compiled WebAssembly dense kernel (shared/kernel.wasm, a `CompiledWasm` module in the
+   * worker): about 6× faster than the JS path, with the same bytes. Tests may leave it out.
+   */
+  kernel?: KernelModule
 }
 
 /**
@@ -52,9 +58,9 @@ export function createModelLoader(
   payload: ArrayBuffer | Uint8Array,
   options: ModelLoaderOptions = {},
 ): ModelLoader {
-  let result = options.eager ? decode(manifest, payload) : undefined
+  let result = options.eager ? decode(manifest, payload, options.kernel) : undefined
   return () => {
-    result ??= decode(manifest, payload)
+    result ??= decode(manifest, payload, options.kernel)
     if ('error' in result) throw result.error
     return result.model
   }
@@ -63,6 +69,7 @@ export function createModelLoader(
 function decode(
   manifest: unknown,
   payload: ArrayBuffer | Uint8Array,
+  kernel: KernelModule | undefined,
 ): { model: LoadedModel } | { error: ModelUnavailableError } {
   try {
     // A bundled Data module is an ArrayBuffer, viewed in place; a view (tests pass some) is copied
@@ -71,7 +78,7 @@ function decode(
     const weights = decodeWeights(manifest, bytes)
     const model: LoadedModel = {
       manifest: weights.manifest,
-      generator: createGenerator(weights),
+      generator: createGenerator(weights, { kernel }),
       sha256: weights.manifest.payload.sha256,
       parameterCount: parameterCount(weights.manifest.model.generator),
       payload: bytes,

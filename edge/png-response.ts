@@ -18,11 +18,9 @@ export interface ImageRequest {
   /** The requested seed; undefined draws a random one. */
   seed: number | undefined
   /** The other normalized parameters, in a fixed order. */
-  params: Record<string, number | string>
+  params: Record<string, number>
   /** Renders the PNG for the final seed; not called for a 304. */
   render: (seed: number) => Uint8Array<ArrayBuffer>
-  /** Defaults to `image/png`. */
-  contentType?: string
 }
 
 /** What {@link fixedImageResponse} needs: no seed to draw, so the URL alone names the bytes. */
@@ -51,7 +49,7 @@ export function pngResponse(c: Context<AppEnv>, request: ImageRequest): Response
   const headers: Record<string, string> = {
     // On the 304 too: a 304 without a type looks compressible to gzipping proxies (wrangler dev's
     // does it), and a `Content-Encoding: gzip` on a 304 would corrupt the client's cached headers.
-    'Content-Type': request.contentType ?? 'image/png',
+    'Content-Type': 'image/png',
     ETag: etag,
     'Cache-Control': fixed ? IMMUTABLE : 'no-store',
     'X-Seed': String(seed),

@@ -1,10 +1,10 @@
 /**
  * @module edge/query
  * Strict query-string parsing for the image routes and the demo page. Every parameter is a plain
- * base-10 integer in a fixed range (a leading `-` only where the range has negatives) or one word of
- * a fixed list; anything else, a repeated parameter, a missing required one, or a parameter the
- * route does not know is a 400 naming the parameter. Strictness keeps URLs canonical enough to cache
- * forever: `?seed=42&x=1` would otherwise be a second cache key for the same bytes.
+ * base-10 integer in a fixed range (with a leading `-` only where the range has negatives) or one
+ * word of a fixed list; anything else, a repeated parameter, a missing required one, or a parameter
+ * the route does not know is a 400 naming the parameter. Strictness keeps URLs canonical enough to
+ * cache forever: `?seed=42&x=1` would otherwise be a second cache key for the same bytes.
  */
 import { HTTPException } from 'hono/http-exception'
 

@@ -1,22 +1,26 @@
 /**
  * @module shared/forward
- * The generator's inference-mode forward pass in plain TypeScript: what the edge worker and the
- * Node CLIs run (no tfjs, no WASM), deterministic to the bit across JS engines.
+ * The generator's inference-mode forward pass: what the edge worker, the Node CLIs and the browser
+ * demo run (no tfjs), deterministic to the bit across JS engines and across its two dense engines.
  *
  * Compilation (`createGenerator`, once per model):
  * - BatchNorm after a Dense (dropout in between is the identity) is folded into it:
  *   `s = gamma / sqrt(var + eps)`, `W'[:, j] = W[:, j]·s_j`, `b'_j = (b_j − mean_j)·s_j + beta_j`,
  *   computed in float64 and stored as float32 — the same function up to float32 rounding. A
  *   BatchNorm elsewhere becomes a per-feature scale and shift.
- * - Kernels are stored transposed in blocks of 8 units, `[ceil(units / 8)][inputs][8]` (the last
- *   block zero-padded): the inner loop streams one contiguous array and keeps 8 running sums, each
- *   input load serving 8 outputs: 1.7× faster in V8 than row-by-row dots unrolled by 4.
- * Evaluation (`run`, per latent): each output is `((0 + w_0·x_0) + w_1·x_1) + … + w_{n−1}·x_{n−1}`,
- * summed in float64 in input order, then `+ bias`; activations between layers stay float64; tanh
- * and sigmoid use `shared/detmath`, never Math.*. JS engines may not reassociate or fuse float
- * operations, so the result is the same everywhere.
+ * - Kernels are stored transposed in blocks of 16 units, `[ceil(units / 16)][inputs][16]` (the
+ *   last block zero-padded): the layout of the WebAssembly kernel (shared/kernel.wat).
+ * Evaluation (`run`, per latent), all in float32: each dense output is
+ * `((0 + w_0·x_0) + w_1·x_1) + … + w_{n−1}·x_{n−1}`, summed in input order with every product and
+ * sum rounded to float32, then `+ bias`; each layer's output is stored as float32 and its
+ * activation applied in JS (tanh and sigmoid via `shared/detmath`, never Math.*).
+ * The dense layers run on the SIMD kernel when the caller passes its compiled module
+ * (`options.kernel`), else in JS, which emulates the kernel's float32 arithmetic with Math.fround
+ * after every operation: the two give identical bits (JS may not fuse or reorder float operations,
+ * and the kernel uses no FMA or relaxed SIMD), so the same seed makes the same image everywhere.
  */
 import { detSigmoid, detTanh } from './detmath'
+import { createKernelRunner, KERNEL_BLOCK, type KernelModule } from './kernel'
 import type { Activation, LayerSpec } from './spec'
 import { WeightFormatError, type DecodedWeights } from './weights'
 
@@ -37,9 +41,11 @@ interface DenseOp {
   kind: 'dense'
   inputs: number
   units: number
-  /** `[ceil(units / 8)][inputs][8]`: 8 units interleaved per input, zero-padded. */
+  /** `ceil(units / 16)`. */
+  blocks: number
+  /** `[blocks][inputs][16]`: 16 units interleaved per input, zero-padded. */
   weights: Float32Array
-  /** Zero-padded to a multiple of 8. */
+  /** Zero-padded to `blocks · 16`. */
   bias: Float32Array
   fn: Activation
   alpha: number
@@ -120,10 +126,10 @@ function compile(weights: DecodedWeights): Op[] {
       const { inputs, units } = layer
       const kernel = tensor(weights, `${layer.name}.kernel`, inputs * units) // [inputs, units]
       const bias = tensor(weights, `${layer.name}.bias`, units)
-      const padded = padTo8(units)
-      const blocked = new Float32Array(padded * inputs) // [padded / 8, inputs, 8]
-      const foldedBias = new Float32Array(padded)
-      const at = (j: number, k: number) => ((j >> 3) * inputs + k) * 8 + (j & 7)
+      const blocks = Math.ceil(units / KERNEL_BLOCK)
+      const blocked = new Float32Array(blocks * inputs * KERNEL_BLOCK) // [blocks, inputs, 16]
+      const foldedBias = new Float32Array(blocks * KERNEL_BLOCK)
+      const at = (j: number, k: number) => ((j >> 4) * inputs + k) * KERNEL_BLOCK + (j & 15)
       const next = skipDropout(layers, i + 1)
       const bnLayer = layers[next]
       if (bnLayer !== undefined && bnLayer.kind === 'batchNorm') {
@@ -145,6 +151,7 @@ function compile(weights: DecodedWeights): Op[] {
         kind: 'dense',
         inputs,
         units,
+        blocks,
         weights: blocked,
         bias: foldedBias,
         fn: 'linear',
@@ -155,33 +162,43 @@ function compile(weights: DecodedWeights): Op[] {
   return ops
 }
 
-function padTo8(n: number): number {
-  return (n + 7) & ~7
-}
+/** `Math.fround`, named for the float32 operation each call stands for. */
+const f32 = Math.fround
 
-/** y = W·x + b, 8 units per pass; writes the padding outputs too (they stay 0). */
-function dense(op: DenseOp, x: Float64Array, y: Float64Array): void {
-  const { inputs: n, units, weights: w, bias: b } = op
-  for (let j = 0, o = 0; j < units; j += 8) {
-    let a0 = 0
-    let a1 = 0
-    let a2 = 0
-    let a3 = 0
-    let a4 = 0
-    let a5 = 0
-    let a6 = 0
-    let a7 = 0
-    for (let i = 0; i < n; i++, o += 8) {
+/**
+ * y = W·x + b in JS, bit-identical to the kernel's `dense` (see shared/kernel.wat): 16 running
+ * float32 sums per block, each product and sum rounded by `f32`. A sum of two float32 values
+ * computed in float64 and then rounded is the correctly rounded float32 sum (53 ≥ 2·24 + 2), and
+ * the product of two is exact in float64, so this is IEEE float32 arithmetic. Writes the padding
+ * outputs too (they stay 0).
+ */
+function denseJs(op: DenseOp, x: Float32Array, y: Float32Array): void {
+  const { inputs: n, blocks, weights: w, bias: b } = op
+  for (let j = 0, o = 0; j < blocks * 16; j += 16) {
+    // prettier-ignore
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
+    // prettier-ignore
+    let a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0
+    for (let i = 0; i < n; i++, o += 16) {
       const xi = x[i]
-      a0 += w[o] * xi
-      a1 += w[o + 1] * xi
-      a2 += w[o + 2] * xi
-      a3 += w[o + 3] * xi
-      a4 += w[o + 4] * xi
-      a5 += w[o + 5] * xi
-      a6 += w[o + 6] * xi
-      a7 += w[o + 7] * xi
+      a0 = f32(a0 + f32(w[o] * xi))
+      a1 = f32(a1 + f32(w[o + 1] * xi))
+      a2 = f32(a2 + f32(w[o + 2] * xi))
+      a3 = f32(a3 + f32(w[o + 3] * xi))
+      a4 = f32(a4 + f32(w[o + 4] * xi))
+      a5 = f32(a5 + f32(w[o + 5] * xi))
+      a6 = f32(a6 + f32(w[o + 6] * xi))
+      a7 = f32(a7 + f32(w[o + 7] * xi))
+      a8 = f32(a8 + f32(w[o + 8] * xi))
+      a9 = f32(a9 + f32(w[o + 9] * xi))
+      a10 = f32(a10 + f32(w[o + 10] * xi))
+      a11 = f32(a11 + f32(w[o + 11] * xi))
+      a12 = f32(a12 + f32(w[o + 12] * xi))
+      a13 = f32(a13 + f32(w[o + 13] * xi))
+      a14 = f32(a14 + f32(w[o + 14] * xi))
+      a15 = f32(a15 + f32(w[o + 15] * xi))
     }
+    // Float32Array stores round: each is the float32 sum `a + b`.
     y[j] = a0 + b[j]
     y[j + 1] = a1 + b[j + 1]
     y[j + 2] = a2 + b[j + 2]
@@ -190,11 +207,22 @@ function dense(op: DenseOp, x: Float64Array, y: Float64Array): void {
     y[j + 5] = a5 + b[j + 5]
     y[j + 6] = a6 + b[j + 6]
     y[j + 7] = a7 + b[j + 7]
+    y[j + 8] = a8 + b[j + 8]
+    y[j + 9] = a9 + b[j + 9]
+    y[j + 10] = a10 + b[j + 10]
+    y[j + 11] = a11 + b[j + 11]
+    y[j + 12] = a12 + b[j + 12]
+    y[j + 13] = a13 + b[j + 13]
+    y[j + 14] = a14 + b[j + 14]
+    y[j + 15] = a15 + b[j + 15]
   }
 }
 
-function activate(fn: Activation, alpha: number, y: Float64Array): void {
-  const n = y.length
+/**
+ * Applies an activation in place to `y[0..n)`, float32 in and out: the same JS code after either
+ * dense engine. Each result is computed in float64 and rounded once by the store.
+ */
+function activate(fn: Activation, alpha: number, y: Float32Array, n: number): void {
   switch (fn) {
     case 'leakyRelu':
       for (let j = 0; j < n; j++) if (y[j] < 0) y[j] *= alpha
@@ -213,26 +241,55 @@ function activate(fn: Activation, alpha: number, y: Float64Array): void {
   }
 }
 
+/** Options for {@link createGenerator}. */
+export interface GeneratorOptions {
+  /**
+   * The compiled WebAssembly kernel (a `WebAssembly.Module` of shared/kernel.wasm) to run the
+   * dense layers on; without it they run in JS, with bit-identical results, about 6× slower.
+   */
+  kernel?: KernelModule
+}
+
 /**
- * Compile decoded weights into a generator (folds BatchNorm, transposes kernels).
+ * Compile decoded weights into a generator (folds BatchNorm, transposes kernels), its dense
+ * layers on the WebAssembly kernel when `options.kernel` is given, else in JS (same bits).
  *
  * @throws WeightFormatError if a tensor the spec needs is missing or mis-sized.
+ * @throws KernelError if `options.kernel` is not the module of shared/kernel.wasm.
  * @example
- * const generator = createGenerator(decodeWeights(manifest, payload))
+ * const generator = createGenerator(decodeWeights(manifest, payload), { kernel: loadKernel() })
  * const image = generator.run(sampleLatent(42, generator.latentDim)) // Float32Array(784)
  */
-export function createGenerator(weights: DecodedWeights): Generator {
+export function createGenerator(
+  weights: DecodedWeights,
+  options: GeneratorOptions = {},
+): Generator {
   const net = weights.manifest.model.generator
   const ops = compile(weights)
   const latentDim = net.inputs
-  // One float64 buffer per op output, padded to 8, reused across calls (run is synchronous).
-  const input = new Float64Array(padTo8(latentDim))
+  // Features after each op, and the widest (padded) layer: the size of the two ping-pong buffers.
   let size = latentDim
-  const buffers = ops.map((op) => {
-    if (op.kind === 'dense') size = op.units
-    return new Float64Array(padTo8(size))
+  let width = latentDim
+  const sizes = ops.map((op) => {
+    if (op.kind === 'dense') {
+      size = op.units
+      width = Math.max(width, op.blocks * KERNEL_BLOCK)
+    }
+    return size
   })
   const outputSize = size
+  const denseOps = ops.filter((op): op is DenseOp => op.kind === 'dense')
+  let buffers: [Float32Array, Float32Array]
+  let dense: (layer: number, from: 0 | 1) => void
+  if (options.kernel !== undefined) {
+    const runner = createKernelRunner(options.kernel, denseOps, width)
+    buffers = runner.buffers
+    dense = runner.dense
+  } else {
+    const js: [Float32Array, Float32Array] = [new Float32Array(width), new Float32Array(width)]
+    buffers = js
+    dense = (layer, from) => denseJs(denseOps[layer], js[from], js[1 - from])
+  }
   return {
     latentDim,
     outputSize,
@@ -240,22 +297,23 @@ export function createGenerator(weights: DecodedWeights): Generator {
       if (z.length !== latentDim) {
         throw new RangeError(`Expected a latent of ${latentDim} values, but got ${z.length}.`)
       }
-      input.set(z)
-      let x = input
+      let from: 0 | 1 = 0
+      let layer = 0
+      buffers[0].set(z)
       for (let k = 0; k < ops.length; k++) {
         const op = ops[k]
-        const y = buffers[k]
         if (op.kind === 'dense') {
-          dense(op, x, y)
-        } else if (op.kind === 'affine') {
-          for (let j = 0; j < op.scale.length; j++) y[j] = x[j] * op.scale[j] + op.shift[j]
-        } else {
-          y.set(x)
+          dense(layer++, from) // reads buffers[from], writes the other
+          from = from === 0 ? 1 : 0
         }
-        activate(op.fn, op.alpha, y)
-        x = y
+        const y = buffers[from]
+        if (op.kind === 'affine') {
+          // float32 `x·scale + shift`: the product rounded, the sum rounded by the store
+          for (let j = 0; j < sizes[k]; j++) y[j] = f32(y[j] * op.scale[j]) + op.shift[j]
+        }
+        activate(op.fn, op.alpha, y, sizes[k])
       }
-      return Float32Array.from(x.subarray(0, outputSize))
+      return buffers[from].slice(0, outputSize)
     },
   }
 }

@@ -5,15 +5,19 @@
  *
  *   npm run bench:train                                  # every backend that works here, batch 64 and 256
  *   npm run bench:train -- --backends wasm --batches 64,512 --steps 20
+ *   npm run bench:train -- --backends webgpu --counters  # + WebGPU calls per step
  *
  * Synthetic data (the numbers do not depend on pixel values) and the tutorial model. Each cell:
  * 3 warm-up steps (kernel compilation, buffer pools), then the mean over `--steps` steps.
+ * `--counters` also counts, per timed step, the host-side WebGPU calls (dispatches, submits, buffer
+ * creations, uploads, read-backs; trainer/webgpu-counters.ts) on the webgpu backend.
  */
 import { parseFlags, parseNumber, runMain, UsageError } from './cli'
 import { isEntry } from './entry'
 import { DEFAULT_CONFIG } from './config'
 import { createGan, discriminatorStep, disposeGan, generatorStep } from './gan'
 import { BACKENDS, initBackend, tf, type BackendName } from './tf'
+import type { WebgpuCounts } from './webgpu-counters'
 
 const WARMUP = 3
 
@@ -23,10 +27,28 @@ export interface BenchResult {
   batch: number
   msPerStep: number
   imagesPerSec: number
+  /** WebGPU calls per step, with `--counters` on the webgpu backend. */
+  counts?: WebgpuCounts
 }
 
-/** Times `steps` D+G steps of the tutorial GAN at `batch` on the current backend. */
-export async function benchStep(batch: number, steps: number): Promise<number> {
+/** What one `benchStep` measured. */
+export interface StepTiming {
+  msPerStep: number
+  /** Per-step WebGPU calls over the timed steps, when counting was asked for. */
+  counts?: WebgpuCounts
+}
+
+/**
+ * Times `steps` D+G steps of the tutorial GAN at `batch` on the current backend; with
+ * `counters` (webgpu only) also counts the WebGPU calls of the timed steps.
+ */
+export async function benchStep(
+  batch: number,
+  steps: number,
+  counters = false,
+): Promise<StepTiming> {
+  // Loaded only when asked for: the counters wrap Dawn's prototypes, which plain runs never touch.
+  const wgc = counters ? await import('./webgpu-counters') : undefined
   const gan = createGan({ ...DEFAULT_CONFIG, batch })
   const real = tf.randomUniform([batch, 784], -1, 1, 'float32', 1) as tf.Tensor2D
   const once = async (step: number) => {
@@ -34,23 +56,44 @@ export async function benchStep(batch: number, steps: number): Promise<number> {
     await generatorStep(gan, step) // reads the loss back: every step is fully synchronized
   }
   for (let i = 0; i < WARMUP; i++) await once(i)
+  wgc?.installWebgpuCounters()
+  wgc?.resetWebgpuCounters()
   const t0 = performance.now()
   for (let i = 0; i < steps; i++) await once(WARMUP + i)
   const ms = (performance.now() - t0) / steps
+  const counts = wgc ? wgc.perStep(wgc.readWebgpuCounters(), steps) : undefined
+  wgc?.uninstallWebgpuCounters()
   real.dispose()
   disposeGan(gan)
-  return ms
+  return { msPerStep: ms, counts }
 }
 
 /** Formats results as an aligned text table. */
 export function formatTable(results: BenchResult[]): string {
+  // Count columns only when some cell was counted: the plain table stays as it was.
+  const counted = results.some((r) => r.counts)
+  const countCells = (r: BenchResult) => {
+    if (!counted) return []
+    if (!r.counts) return ['', '', '', '']
+    const c = r.counts
+    return [c.dispatches, c.submits, c.buffers, c.mappedUploads + c.writes].map((x) =>
+      x.toFixed(0),
+    )
+  }
   const rows = [
-    ['backend', 'batch', 'ms/step', 'images/s'],
+    [
+      'backend',
+      'batch',
+      'ms/step',
+      'images/s',
+      ...(counted ? ['dispatch/step', 'submit/step', 'createBuffer/step', 'upload/step'] : []),
+    ],
     ...results.map((r) => [
       r.backend,
       String(r.batch),
       r.msPerStep.toFixed(1),
       r.imagesPerSec.toFixed(0),
+      ...countCells(r),
     ]),
   ]
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)))
@@ -68,6 +111,7 @@ async function main(): Promise<void> {
     backends: 'string',
     batches: 'string',
     steps: 'string',
+    counters: 'boolean',
   })
   const backends = ((flags.backends as string | undefined) ?? 'tensorflow,webgpu,wasm,cpu').split(
     ',',
@@ -98,9 +142,19 @@ async function main(): Promise<void> {
     console.log(`${name}: ${choice.reason}`)
     for (const batch of batches) {
       // The pure-JS backend is ~30× slower: fewer timed steps keep the table quick.
-      const ms = await benchStep(batch, name === 'cpu' ? Math.min(steps, 2) : steps)
-      results.push({ backend: name, batch, msPerStep: ms, imagesPerSec: (batch * 1000) / ms })
+      const counting = flags.counters === true && name === 'webgpu'
+      const { msPerStep: ms, counts } = await benchStep(
+        batch,
+        name === 'cpu' ? Math.min(steps, 2) : steps,
+        counting,
+      )
+      const imagesPerSec = (batch * 1000) / ms
+      results.push({ backend: name, batch, msPerStep: ms, imagesPerSec, counts })
       console.log(`  batch ${batch}: ${ms.toFixed(1)} ms/step`)
+      if (counts) {
+        const { formatCounts } = await import('./webgpu-counters')
+        console.log(`    per step: ${formatCounts(counts)}`)
+      }
     }
   }
   console.log(`\n${formatTable(results)}`)

@@ -19,14 +19,28 @@ export function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): t
   return denseGrad(x, kernel, bias) as tf.Tensor2D
 }
 
+/**
+ * On webgpu the trade-off is the reverse: every op is a dispatch with fixed host overhead, and a
+ * transposed operand is free (the matMul shader reads it strided). There the bias is fused into
+ * the matMul and the gradients use transposed matMuls: 5 dispatches per layer instead of 8 (the
+ * bias gradient's axis-0 sum is still a transpose plus a reduce inside tfjs).
+ */
+function onWebgpu(): boolean {
+  return tf.getBackend() === 'webgpu'
+}
+
 const denseGrad = tf.customGrad((...args: unknown[]) => {
   const [x, kernel, bias, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc]
   save([x, kernel])
+  const webgpu = onWebgpu()
   return {
-    value: tf.add(tf.matMul(x, kernel), bias),
+    value: webgpu ? tf.fused.matMul({ a: x, b: kernel, bias }) : tf.add(tf.matMul(x, kernel), bias),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const g = dy as tf.Tensor2D
       const [xs, ks] = saved as [tf.Tensor2D, tf.Tensor2D]
+      if (webgpu) {
+        return [tf.matMul(g, ks, false, true), tf.matMul(xs, g, true, false), tf.sum(g, 0)]
+      }
       return [
         tf.matMul(g, tf.transpose(ks)), // [batch, in]
         tf.matMul(tf.transpose(xs), g), // [in, units]
@@ -58,6 +72,7 @@ const matMulGrad = tf.customGrad((...args: unknown[]) => {
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const g = dy as tf.Tensor2D
       const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D]
+      if (onWebgpu()) return [tf.matMul(g, bs, false, true), tf.matMul(as, g, true, false)]
       return [tf.matMul(g, tf.transpose(bs)), tf.matMul(tf.transpose(as), g)]
     },
   }

@@ -27,6 +27,7 @@ import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from '.
 import { loadMnist } from './data'
 import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
 import { requireFlag } from './generate'
+import { loadKernel } from './kernel'
 import { sampleImages } from './sample'
 import {
   classHistogram,
@@ -110,7 +111,7 @@ function unitPixels(gray: Uint8Array): Float32Array {
 
 /** Generator samples for seeds 0..n−1 as the 8-bit pixels the edge serves, `[n, 784]`. */
 export function sampleGray(modelDir: string, n: number): Uint8Array {
-  const generator = createGenerator(readArtifact(modelDir))
+  const generator = createGenerator(readArtifact(modelDir), { kernel: loadKernel() })
   const images = sampleImages(generator, 0, n)
   const gray = new Uint8Array(n * PIXELS)
   for (let i = 0; i < n; i++)

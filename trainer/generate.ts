@@ -12,6 +12,7 @@ import { createGenerator } from '../shared/forward'
 import { MAX_SCALE, renderDigitPng } from '../shared/render'
 import { readArtifact } from './artifact'
 import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
+import { loadKernel } from './kernel'
 
 /** The model a fresh clone ships and the worker serves. */
 export const DEFAULT_MODEL_DIR = 'models/default'
@@ -87,7 +88,7 @@ export async function main(argv: string[]): Promise<void> {
   assertWritableFile('out', out)
 
   const weights = readArtifact(modelDir)
-  const png = renderDigitPng(createGenerator(weights), seed, scale)
+  const png = renderDigitPng(createGenerator(weights, { kernel: loadKernel() }), seed, scale)
   writeFileAtomic(out, png)
   const [height, width] = weights.manifest.model.imageShape
   console.log(

@@ -17,6 +17,7 @@ import { assertUint32 } from '../shared/rng'
 import { readArtifact } from './artifact'
 import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
 import { assertWritableFile, DEFAULT_MODEL_DIR, parseSeed, requireFlag } from './generate'
+import { loadKernel } from './kernel'
 
 /** Most samples per `.f32` file: 100k × 784 × 4 B ≈ 314 MB, built in memory before the write. */
 export const MAX_SAMPLES_F32 = 100_000
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
   const modelDir = typeof flags.model === 'string' ? flags.model : DEFAULT_MODEL_DIR
   assertWritableFile('out', out)
 
-  const generator = createGenerator(readArtifact(modelDir))
+  const generator = createGenerator(readArtifact(modelDir), { kernel: loadKernel() })
   const bytes =
     format === 'png'
       ? renderGridPng(generator, seedStart, n)

@@ -8,6 +8,15 @@
  *   turns the first one into a thrown BackendError that the training loop surfaces.
  * - Every tensor must fit the adapter's `maxStorageBufferBindingSize` (128 MiB on lavapipe);
  *   `webgpuLimits()` exposes it so callers can refuse batches that would not fit.
+ *
+ * Two host-overhead cuts (counts per GAN step in docs/gpu.md, measured with
+ * trainer/webgpu-counters.ts):
+ * - Uploads go through `queue.writeBuffer` into a pooled buffer. tfjs instead creates a fresh
+ *   mapped staging buffer for every CPU-side tensor it uploads (each number literal in an op is
+ *   one), and `createBuffer` was 15 % of an H100 CPU profile.
+ * - tfjs submits a command buffer every `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE` dispatches (15).
+ *   A step has a few hundred dispatches and only reads back its losses, so one submit per read-back
+ *   is enough.
  */
 import { BackendError, tf, type BackendChoice } from './tf'
 
@@ -27,6 +36,56 @@ interface AdapterInfoLike {
   description?: string
   isFallbackAdapter?: boolean
   type?: string
+}
+
+/** Dispatches per submit: above a step's count, so tfjs submits only when it reads back. */
+const SUBMIT_BATCH = 1000
+
+/** The tfjs-backend-webgpu internals `uploadViaWriteBuffer` replaces (4.22.0). */
+interface BackendInternals {
+  queue: { writeBuffer(buffer: unknown, offset: number, data: ArrayBufferView): void }
+  bufferManager: { acquireBuffer(size: number, usage: number): { size: number } }
+  tensorMap: {
+    get(dataId: object): {
+      dtype: string
+      shape: number[]
+      values: ArrayLike<number> | null
+      resource: unknown
+    }
+  }
+  uploadToGPU(dataId: object): void
+}
+
+const patched = new WeakSet<object>()
+
+/**
+ * Makes the backend upload CPU-side tensor data with `queue.writeBuffer` into a buffer from its
+ * pool, instead of a newly created mapped staging buffer per upload. The same ordering guarantee
+ * tfjs already relies on for its uniforms: pooled buffers are free of unsubmitted work, and queue
+ * writes land before the next submit.
+ */
+function uploadViaWriteBuffer(backend: BackendInternals): void {
+  if (patched.has(backend)) return
+  patched.add(backend)
+  const original = backend.uploadToGPU.bind(backend)
+  const usage = 0x80 | 0x04 | 0x08 // STORAGE | COPY_SRC | COPY_DST, as tfjs allocates tensors
+  backend.uploadToGPU = (dataId) => {
+    const data = backend.tensorMap.get(dataId)
+    const float = data.dtype === 'float32'
+    const int = data.dtype === 'int32' || data.dtype === 'bool'
+    if (data.resource != null || data.values == null || !(float || int)) return original(dataId)
+    const values = float
+      ? data.values instanceof Float32Array
+        ? data.values
+        : Float32Array.from(data.values)
+      : data.values instanceof Int32Array
+        ? data.values
+        : Int32Array.from(data.values)
+    const buffer = backend.bufferManager.acquireBuffer(values.byteLength, usage)
+    backend.queue.writeBuffer(buffer, 0, values)
+    data.values = null // as tfjs does: once uploaded, the GPU copy is the tensor
+    data.resource = buffer
+  }
 }
 
 let firstError: string | undefined
@@ -78,6 +137,8 @@ export async function initWebgpu(): Promise<BackendChoice> {
   if (!(await tf.setBackend('webgpu'))) {
     throw new BackendError('Expected the webgpu backend to initialize, but it did not.')
   }
+  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', SUBMIT_BATCH)
+  uploadViaWriteBuffer(tf.backend() as unknown as BackendInternals)
   const device = (tf.backend() as unknown as { device: DeviceLike }).device
   firstError = undefined
   if (!armed.has(device)) {

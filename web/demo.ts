@@ -14,8 +14,17 @@ import { createGenerator } from '../shared/forward'
 import { decodeWeights } from '../shared/weights'
 import type { DemoConfig } from '../edge/demo-page'
 import { createEngine, type Engine, type Frame } from './engine'
-import { DIRECTION_COUNT, GRID_SIZE, T_MAX, directionParam, formatDirection, stateQuery } from './state'
+import {
+  defaultTarget,
+  DIRECTION_COUNT,
+  directionParam,
+  formatDirection,
+  GRID_SIZE,
+  stateQuery,
+  T_MAX,
+} from './state'
 import type { DemoState, View } from './state'
+import KERNEL_BYTES from '../shared/kernel.wasm'
 
 /** How long the controls must rest before the live region speaks. */
 const ANNOUNCE_DELAY_MS = 400
@@ -63,9 +72,15 @@ function showState(): void {
   tInput.setAttribute('aria-valuetext', `${state.t} % of the way to seed ${state.to}`)
   directionInputs.forEach((input, k) => {
     input.value = String(state.directions[k])
-    input.setAttribute('aria-valuetext', formatDirection(state.directions[k]))
-    element(`${directionParam(k)}-value`, HTMLOutputElement).value = formatDirection(state.directions[k])
+    showDirection(k)
   })
+}
+
+/** The value label and the spoken value of direction slider `k`. */
+function showDirection(k: number): void {
+  const text = formatDirection(state.directions[k])
+  directionInputs[k].setAttribute('aria-valuetext', text)
+  element(`${directionParam(k)}-value`, HTMLOutputElement).value = text
 }
 
 /** Renders on the next animation frame; many input events in one frame cost one render. */
@@ -103,7 +118,7 @@ function draw(frame: Frame): void {
   const perImage = frame.ms / frame.images
   const text =
     frame.images === 1
-      ? `Rendered in ${frame.ms.toFixed(2)} ms per image.`
+      ? `${frame.ms.toFixed(2)} ms per image.`
       : `${frame.images} images in ${frame.ms.toFixed(1)} ms: ${perImage.toFixed(2)} ms per image.`
   clearTimeout(announceTimer)
   announceTimer = setTimeout(() => (timing.textContent = text), ANNOUNCE_DELAY_MS)
@@ -113,7 +128,9 @@ function draw(frame: Frame): void {
 function describe(): string {
   const last = (state.seed + GRID_SIZE - 1) % (SEED_MAX + 1)
   const subject =
-    state.view === 'grid' ? `Grid of digits for seeds ${state.seed} to ${last}` : `Seed ${state.seed}`
+    state.view === 'grid'
+      ? `Grid of digits for seeds ${state.seed} to ${last}`
+      : `Seed ${state.seed}`
   const walk = state.t === 0 ? '' : `, ${state.t} % of the way to seed ${state.to}`
   const moved = state.directions.some((d) => d !== 0)
   const directions = moved ? `, directions ${state.directions.map(formatDirection).join(' ')}` : ''
@@ -121,7 +138,9 @@ function describe(): string {
 }
 
 function updateApiLinks(): void {
-  const set = (id: string, href: string) => element(id, HTMLAnchorElement).setAttribute('href', href)
+  const set = (id: string, href: string) => {
+    element(id, HTMLAnchorElement).setAttribute('href', href)
+  }
   set('api-generate', `/generate?seed=${state.seed}&scale=8`)
   set('api-grid', `/grid?seed=${state.seed}&n=${GRID_SIZE}&scale=2`)
   set('api-interpolate', `/interpolate?from=${state.seed}&to=${state.to}&steps=8&scale=4`)
@@ -137,18 +156,25 @@ function bindControls(): void {
     readSeed(seedInput)
     schedule()
   })
-  for (const [input, key] of [
-    [seedInput, 'seed'],
-    [toInput, 'to'],
-  ] as const) {
-    input.addEventListener('input', () => {
-      const seed = readSeed(input)
-      if (seed === undefined) return
-      state[key] = seed
-      tInput.setAttribute('aria-valuetext', `${state.t} % of the way to seed ${state.to}`)
-      schedule()
-    })
-  }
+  seedInput.addEventListener('input', () => {
+    const seed = readSeed(seedInput)
+    if (seed === undefined) return
+    // An untouched target keeps following the seed, so the URL stays `?seed=…` alone.
+    if (state.to === defaultTarget(state.seed)) {
+      state.to = defaultTarget(seed)
+      toInput.value = String(state.to)
+    }
+    state.seed = seed
+    tInput.setAttribute('aria-valuetext', `${state.t} % of the way to seed ${state.to}`)
+    schedule()
+  })
+  toInput.addEventListener('input', () => {
+    const to = readSeed(toInput)
+    if (to === undefined) return
+    state.to = to
+    tInput.setAttribute('aria-valuetext', `${state.t} % of the way to seed ${state.to}`)
+    schedule()
+  })
   tInput.addEventListener('input', () => {
     state.t = Math.min(T_MAX, Math.max(0, Math.round(tInput.valueAsNumber)))
     tOutput.value = `${state.t} %`
@@ -158,8 +184,7 @@ function bindControls(): void {
   directionInputs.forEach((input, k) => {
     input.addEventListener('input', () => {
       state.directions[k] = Math.round(input.valueAsNumber)
-      input.setAttribute('aria-valuetext', formatDirection(state.directions[k]))
-      element(`${directionParam(k)}-value`, HTMLOutputElement).value = formatDirection(state.directions[k])
+      showDirection(k)
       schedule()
     })
   })
@@ -181,7 +206,10 @@ async function loadEngine(): Promise<Engine> {
   if (!res.ok) throw new Error(`Expected the model payload, but got HTTP ${res.status}.`)
   const payload = new Uint8Array(await res.arrayBuffer())
   // Checks shape, layout and the sha256 against the manifest, as the worker does.
-  const generator = createGenerator(decodeWeights(config.manifest, payload))
+  // The WebAssembly kernel gives the same bits as the JS path, only faster; a browser without
+  // wasm SIMD falls back to JS.
+  const kernel = await WebAssembly.compile(KERNEL_BYTES).catch(() => undefined)
+  const generator = createGenerator(decodeWeights(config.manifest, payload), { kernel })
   return createEngine(generator, () => performance.now())
 }
 

@@ -190,7 +190,8 @@ describe('errors', () => {
 
   it('should answer unknown paths and methods with a 404 JSON error', async () => {
     for (const [path, method] of [
-      ['/', 'GET'],
+      ['/index.html', 'GET'],
+      ['/', 'POST'],
       ['/generate/', 'GET'],
       ['/nope?seed=1', 'GET'],
       ['/generate?seed=1', 'POST'],

@@ -9,7 +9,16 @@ import { createModelLoader, ModelUnavailableError } from '../../edge/model'
 import manifest from '../fixtures/tiny-model/manifest.json'
 import weights from '../fixtures/tiny-model/weights.bin'
 
-const MODEL_ROUTES = ['/generate?seed=42', '/generate', '/grid?seed=1&n=4', '/model', '/healthz']
+const MODEL_ROUTES = [
+  '/generate?seed=42',
+  '/generate',
+  '/grid?seed=1&n=4',
+  '/interpolate?from=1&to=2',
+  '/model',
+  '/healthz',
+  '/?seed=1',
+  `/model/${manifest.payload.sha256}.bin`,
+]
 
 function flipped(buffer: ArrayBuffer, index: number): Uint8Array {
   const copy = new Uint8Array(buffer.slice(0))

@@ -2,12 +2,14 @@
  * @module test/edge/golden.test
  * Pins the exact bytes the worker serves for the committed fixture model. The hashes were computed
  * in Node with the same shared pipeline, so passing here inside workerd also shows Node and workerd
- * agree bit for bit. A change in sampling, the forward pass or PNG encoding changes these hashes:
- * that is a new image for an old URL, which immutable caching would hide, so it must be deliberate.
+ * agree bit for bit, with either dense engine (the WebAssembly kernel or the JS path). A change in
+ * sampling, the forward pass or PNG encoding changes these hashes: that is a new image for an old
+ * URL, which immutable caching would hide, so it must be deliberate.
  */
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../edge/app'
 import { createModelLoader } from '../../edge/model'
+import kernel from '../../shared/kernel.wasm'
 import manifest from '../fixtures/tiny-model/manifest.json'
 import weights from '../fixtures/tiny-model/weights.bin'
 import { buildFixtureModel, GOLDEN_URLS } from './fixture-model'
@@ -19,7 +21,7 @@ const GOLDEN: Record<(typeof GOLDEN_URLS)[number], string> = {
   '/generate?seed=42': 'e0d560e93fc024bd90ce48d2bf8fea13cd0686e02b7883cc638c61f18f115e82',
   '/generate?seed=4294967295': 'da79b42093d7d49e4d82d5682fcff4812680f85b33ab50d766633afac8e9d259',
   '/generate?seed=42&scale=3': '986518e9262717abff1f844252886934bfc6e0137d66776c44ccf3823af9d3c1',
-  '/grid?seed=0&n=16': 'd4a143aec28826f12b11563d5fc37fc41c0ba85edbb442c58808147679656f98',
+  '/grid?seed=0&n=16': '1ec9367c0d9390548d56c9667cb56ae1485ec7644233b16edf819870ac0b60b4',
 }
 
 describe('golden PNGs of the fixture model', () => {
@@ -30,10 +32,14 @@ describe('golden PNGs of the fixture model', () => {
     expect(Object.keys(GOLDEN)).toEqual([...GOLDEN_URLS])
   })
 
-  it.each(GOLDEN_URLS)('should serve %s with the pinned sha256', async (url) => {
-    const app = createApp(createModelLoader(manifest, weights))
-    const res = await app.request(url)
-    expect(res.status).toBe(200)
-    expect(await sha256(await res.arrayBuffer())).toBe(GOLDEN[url])
-  })
+  const engines = { wasm: { kernel }, js: {} }
+  it.for(GOLDEN_URLS.flatMap((url) => (['wasm', 'js'] as const).map((e) => [url, e] as const)))(
+    'should serve %s with the pinned sha256 (%s dense layers)',
+    async ([url, engine]) => {
+      const app = createApp(createModelLoader(manifest, weights, engines[engine]))
+      const res = await app.request(url)
+      expect(res.status).toBe(200)
+      expect(await sha256(await res.arrayBuffer())).toBe(GOLDEN[url])
+    },
+  )
 })

@@ -84,7 +84,10 @@ export function decodeApng(png: Uint8Array): DecodedApng {
   const flush = () => {
     if (current === undefined) return
     const raw = unzlibSync(concat(current.parts))
-    frames.push({ delayMs: current.delayMs, pixels: unfilter(raw, header.width, header.height, header.channels) })
+    frames.push({
+      delayMs: current.delayMs,
+      pixels: unfilter(raw, header.width, header.height, header.channels),
+    })
   }
   for (const chunk of chunks) {
     if (chunk.type === 'fcTL') {

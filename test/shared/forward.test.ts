@@ -2,9 +2,11 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { describe, expect, it } from 'vitest'
 import { createGenerator, toGray } from '../../shared/forward'
+import { KernelError } from '../../shared/kernel'
 import { sampleLatent, sampleLatents } from '../../shared/latent'
 import { tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { decodeWeights, encodeWeights, type Dtype } from '../../shared/weights'
+import { loadKernel } from '../../trainer/kernel'
 import { randomTensors, smallSpec } from './helpers'
 
 function generatorFor(model: ModelSpec, seed: number, dtype: Dtype = 'f32') {
@@ -99,13 +101,14 @@ describe('createGenerator', () => {
       for (let j = 0; j < 16; j++) {
         const g = (p: string) => tensors.get(`g.bn0.${p}`)![j]
         const s = g('gamma') / Math.sqrt(g('movingVariance') + 1e-3)
-        // each folded weight and the folded bias carry one float32 rounding (2^-24 relative),
-        // and the output one more
+        // float32 throughout: each folded weight, each of the 6 products and the folded bias
+        // carry one rounding (2^-24 relative to their term), and each of the 7 sums one at most
+        // 2^-24 of the running sum, itself at most the sum of the magnitudes
         let magnitude = Math.abs(
           (tensors.get('g.dense0.bias')![j] - g('movingMean')) * s + g('beta'),
         )
         for (let i = 0; i < 6; i++) magnitude += Math.abs(k[i * 16 + j] * s * z[i])
-        const bound = 2 ** -24 * (magnitude + Math.abs(want[j])) * 1.01
+        const bound = 2 ** -24 * 9 * magnitude * 1.01
         expect(Math.abs(got[j] - want[j])).toBeLessThanOrEqual(bound)
       }
     }
@@ -132,14 +135,48 @@ describe('createGenerator', () => {
     expect(z).toEqual(copy)
   })
 
-  it('should pin the output bits of the tutorial MLP (fixed summation order)', () => {
-    const { generator } = generatorFor(tutorialMlp(), 2026)
-    const out = generator.run(sampleLatent(42, 100))
-    const bytes = new Uint8Array(out.length * 4)
-    out.forEach((v, i) => new DataView(bytes.buffer).setFloat32(i * 4, v, true))
-    expect(bytesToHex(sha256(bytes))).toBe(
-      'c7d038fcd1d9d6f27683e21705a1ad120f7d32873aef585a90b18cf115504218',
-    )
+  it('should pin the output bits of the tutorial MLP (float32, fixed summation order)', () => {
+    const { weights, generator } = generatorFor(tutorialMlp(), 2026)
+    const wasm = createGenerator(weights, { kernel: loadKernel() })
+    for (const g of [generator, wasm]) {
+      const out = g.run(sampleLatent(42, 100))
+      const bytes = new Uint8Array(out.length * 4)
+      out.forEach((v, i) => new DataView(bytes.buffer).setFloat32(i * 4, v, true))
+      expect(bytesToHex(sha256(bytes))).toBe(
+        '2cf0b3254e1cfe5b7cd029b83f303b84455c7b8c0eca0713ee10772dfbac3ae8',
+      )
+    }
+  })
+
+  it('should give bit-identical outputs on the WebAssembly kernel and in JS, all dtypes', () => {
+    const kernel = loadKernel()
+    // smallSpec has layers of 10, 12 and 16 units (padded blocks); the tutorial MLP is the product.
+    // Latents scaled by 1e-20 and 1e20 add subnormal products and overflow to ±Infinity and NaN.
+    for (const [model, latents] of [
+      [smallSpec(), 300],
+      [tutorialMlp(), 100],
+    ] as const) {
+      for (const dtype of ['f32', 'f16', 'q8'] as const) {
+        const { weights, generator: js } = generatorFor(model, 11, dtype)
+        const wasm = createGenerator(weights, { kernel })
+        for (let seed = 0; seed < latents; seed++) {
+          const z = sampleLatent(seed, model.latentDim)
+          const scale = seed % 10 === 1 ? 1e-20 : seed % 10 === 2 ? 1e20 : 1 + seed / latents
+          for (let i = 0; i < z.length; i++) z[i] *= scale
+          const a = js.run(z)
+          const b = wasm.run(z)
+          // Object.is: bitwise for numbers (−0 ≠ +0) except that any NaN equals any NaN
+          const same = a.length === b.length && a.every((v, i) => Object.is(v, b[i]))
+          expect(same, `${model.name} ${dtype} seed ${seed}`).toBe(true)
+        }
+      }
+    }
+  })
+
+  it('should reject a kernel module that is not shared/kernel.wasm', () => {
+    const { weights } = generatorFor(smallSpec(), 1)
+    const empty = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))
+    expect(() => createGenerator(weights, { kernel: empty })).toThrow(KernelError)
   })
 
   it('should run models decoded from every dtype, close to the f32 model', () => {

@@ -74,7 +74,9 @@ describe('slerp', () => {
     const z = slerp(sampleLatent(42, 100), sampleLatent(7, 100), 0.5)
     const bytes = new Uint8Array(4 * z.length) // little-endian float32, whatever the host order
     z.forEach((v, i) => new DataView(bytes.buffer).setFloat32(4 * i, v, true))
-    expect(bytesToHex(sha256(bytes))).toBe('36482447947d242d36f3523353746491aa574f1cd162218fc1d7e89454c23cc5')
+    expect(bytesToHex(sha256(bytes))).toBe(
+      '36482447947d242d36f3523353746491aa574f1cd162218fc1d7e89454c23cc5',
+    )
   })
 
   it('should reject mismatched lengths and t outside [0, 1]', () => {

@@ -1,0 +1,101 @@
+/**
+ * @module shared/kernel
+ * Runs the generator's dense layers on the WebAssembly SIMD kernel (shared/kernel.wat, assembled
+ * into shared/kernel.wasm): one instance per generator, its linear memory holding the weights
+ * (copied once) and the two activation buffers the layers ping-pong between.
+ *
+ * Runtime-free: shared/ never compiles WebAssembly itself, because Cloudflare Workers forbid
+ * compiling from bytes at run time. The caller hands over the compiled module: the worker imports
+ * shared/kernel.wasm as a `CompiledWasm` module, Node reads and compiles the file
+ * (trainer/kernel.ts), a browser compiles the fetched or bundled bytes (`WebAssembly.compile`).
+ * Instantiating a compiled module synchronously is allowed everywhere (it is 370 bytes).
+ */
+
+/**
+ * A compiled kernel: a `WebAssembly.Module` of shared/kernel.wasm. Typed opaquely because shared/
+ * is compiled without the DOM or Node types that declare WebAssembly.
+ */
+export type KernelModule = object
+
+/** Units per weight block: the kernel's four f32x4 accumulators. */
+export const KERNEL_BLOCK = 16
+
+/** The module handed over is not the dense kernel (wrong file, or an older build). */
+export class KernelError extends Error {
+  override name = 'KernelError'
+}
+
+const PAGE = 65536
+
+/** What the kernel module exports (see shared/kernel.wat). */
+interface KernelExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number }
+  dense(x: number, w: number, b: number, y: number, inputs: number, blocks: number): void
+}
+
+/** The slice of the WebAssembly namespace used here, present in every target runtime. */
+interface WasmNamespace {
+  Instance: new (module: KernelModule, imports: object) => { exports: Record<string, unknown> }
+}
+
+/** A dense layer as the kernel reads it: `[blocks][inputs][16]` weights and padded bias. */
+export interface KernelLayer {
+  inputs: number
+  blocks: number
+  weights: Float32Array
+  bias: Float32Array
+}
+
+/** A kernel instance loaded with one generator's layers. */
+export interface KernelRunner {
+  /** The two activation buffers, views into the instance memory, `width` floats each. */
+  buffers: [Float32Array, Float32Array]
+  /** Layer `layer` from buffer `from` into the other buffer. */
+  dense(layer: number, from: 0 | 1): void
+}
+
+/**
+ * Instantiates `module` and copies `layers` into its memory.
+ * @param width floats per activation buffer: at least every layer's input and padded output.
+ * @throws KernelError if `module` does not export the kernel's memory and `dense` function.
+ * @example const runner = createKernelRunner(module, layers, 800)
+ */
+export function createKernelRunner(
+  module: KernelModule,
+  layers: KernelLayer[],
+  width: number,
+): KernelRunner {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly
+  const { memory, dense } = new wasm.Instance(module, {}).exports as Partial<KernelExports>
+  if (typeof dense !== 'function' || typeof memory?.grow !== 'function') {
+    throw new KernelError('Expected the dense kernel module (shared/kernel.wasm), but got another.')
+  }
+  // Byte offsets, all 16-byte aligned: buffers first, then each layer's weights and bias.
+  const bufferBytes = align16(width * 4)
+  let end = 2 * bufferBytes
+  const pointers = layers.map((layer) => {
+    const w = end
+    const b = w + align16(layer.weights.byteLength)
+    end = b + align16(layer.bias.byteLength)
+    return { w, b }
+  })
+  const pages = Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE
+  if (pages > 0) memory.grow(pages) // detaches the old buffer: views are made after this
+  const heap = memory.buffer
+  layers.forEach((layer, i) => {
+    new Float32Array(heap, pointers[i].w, layer.weights.length).set(layer.weights)
+    new Float32Array(heap, pointers[i].b, layer.bias.length).set(layer.bias)
+  })
+  const offsets = [0, bufferBytes] as const
+  return {
+    buffers: [new Float32Array(heap, 0, width), new Float32Array(heap, bufferBytes, width)],
+    dense(i, from) {
+      const { w, b } = pointers[i]
+      dense(offsets[from], w, b, offsets[1 - from], layers[i].inputs, layers[i].blocks)
+    },
+  }
+}
+
+function align16(bytes: number): number {
+  return (bytes + 15) & ~15
+}

@@ -1,0 +1,170 @@
+/**
+ * @module test/e2e/demo.test
+ * The demo page in a real browser: Debian's Chromium (`/usr/bin/chromium`, installed by .ci/run;
+ * never a downloaded build) driven by playwright-core against `wrangler dev`. The digits the page
+ * draws with the shared engine must equal, pixel for pixel, the PNGs the worker serves for the same
+ * state: `/generate` for a seed, `/interpolate` halfway along a walk, `/grid` for the 8 × 8 view;
+ * Chromium's own decoder plays the `/interpolate` APNG with every frame.
+ * Controls are driven by keyboard where a user would. A screenshot lands in test-results/demo.png.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startDevServer } from '../../edge/dev-server'
+import type { DevServer } from '../../edge/dev-server'
+import { decodePng } from '../edge/png-decode'
+
+const CHROMIUM = '/usr/bin/chromium'
+const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+let server: DevServer
+let browser: Browser
+let page: Page
+/** Errors the page logged or threw (a CSP violation shows up here too). */
+const pageErrors: string[] = []
+
+/** The canvas as grey pixels, after checking it is opaque grey (R = G = B, A = 255). */
+async function canvasGray(): Promise<{ width: number; height: number; pixels: Uint8Array }> {
+  const { width, height, rgba } = await page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#view')!
+    const image = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height)
+    return { width: canvas.width, height: canvas.height, rgba: Array.from(image.data) }
+  })
+  const pixels = new Uint8Array(width * height)
+  for (let i = 0; i < pixels.length; i++) {
+    const [r, g, b, a] = rgba.slice(4 * i, 4 * i + 4)
+    if (g !== r || b !== r || a !== 255) throw new Error(`Expected opaque grey at pixel ${i}.`)
+    pixels[i] = r
+  }
+  return { width, height, pixels }
+}
+
+async function fetchPng(path: string): Promise<ReturnType<typeof decodePng>> {
+  const res = await fetch(`${server.url}${path}`)
+  expect(res.status, path).toBe(200)
+  return decodePng(new Uint8Array(await res.arrayBuffer()))
+}
+
+/** Waits until the canvas shows exactly the state with this canonical query. */
+async function rendered(query: string): Promise<void> {
+  await page.waitForSelector(`canvas#view[data-rendered="${query}"]`, { timeout: 15_000 })
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Expected Debian's Chromium at ${CHROMIUM}: apt-get install -y chromium`)
+  }
+  const [started, launched] = await Promise.all([
+    startDevServer(),
+    chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }),
+  ])
+  server = started
+  browser = launched
+  page = await browser.newPage({ viewport: { width: 1000, height: 760 } })
+  page.on('pageerror', (err) => pageErrors.push(err.message))
+  page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()))
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+describe('the demo page in Chromium', () => {
+  it('should render a typed seed exactly as /generate does, and put it in the URL', async () => {
+    await page.goto(`${server.url}/?seed=42`)
+    await rendered('seed=42')
+    await page.fill('#seed', '1234')
+    await rendered('seed=1234')
+    const canvas = await canvasGray()
+    const png = await fetchPng('/generate?seed=1234')
+    expect({ width: canvas.width, height: canvas.height }).toEqual({ width: 28, height: 28 })
+    expect(canvas.pixels).toEqual(png.pixels)
+    expect(page.url()).toBe(`${server.url}/?seed=1234`)
+    expect(await page.getAttribute('#view', 'aria-label')).toBe('Seed 1234')
+    await expect.poll(() => page.textContent('#timing')).toMatch(/ms per image/)
+  })
+
+  it('should walk to the target seed with the slider, by keyboard', async () => {
+    await page.fill('#to', '77')
+    await page.focus('#t')
+    await page.keyboard.press('End')
+    await rendered('seed=1234&to=77&t=100')
+    expect((await canvasGray()).pixels).toEqual((await fetchPng('/generate?seed=77')).pixels)
+    // Home, then five PageUps of 10 %: halfway, the middle tile of a 3-step /interpolate strip
+    await page.keyboard.press('Home')
+    for (let i = 0; i < 5; i++) await page.keyboard.press('PageUp')
+    await rendered('seed=1234&to=77&t=50')
+    const strip = await fetchPng('/interpolate?from=1234&to=77&steps=3')
+    const middle = new Uint8Array(28 * 28)
+    for (let y = 0; y < 28; y++) middle.set(strip.pixels.subarray(y * 84 + 28, y * 84 + 56), y * 28)
+    expect((await canvasGray()).pixels).toEqual(middle)
+    expect(await page.textContent('#t-value')).toBe('50 %')
+  })
+
+  it('should show the 8 × 8 grid equal to /grid?n=64 and move along a direction', async () => {
+    await page.focus('#t')
+    await page.keyboard.press('Home')
+    await page.check('input[name="view"][value="grid"]')
+    await rendered('seed=1234&to=77&view=grid')
+    const canvas = await canvasGray()
+    const grid = await fetchPng('/grid?seed=1234&n=64')
+    expect({ width: canvas.width, height: canvas.height }).toEqual({ width: 224, height: 224 })
+    expect(canvas.pixels).toEqual(grid.pixels)
+    await page.focus('#d1')
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight')
+    await rendered('seed=1234&to=77&d1=5&view=grid')
+    expect((await canvasGray()).pixels).not.toEqual(grid.pixels)
+    expect(await page.textContent('#d1-value')).toBe('+0.5')
+    expect(await page.getAttribute('#d1', 'aria-valuetext')).toBe('+0.5')
+  })
+
+  it('should decode the /interpolate APNG in Chromium: every frame, looping, exact ends', async () => {
+    const decoded = await page.evaluate(async () => {
+      const res = await fetch('/interpolate?from=1234&to=77&steps=6&format=apng')
+      const decoder = new ImageDecoder({ data: await res.arrayBuffer(), type: 'image/apng' })
+      await decoder.tracks.ready
+      const track = decoder.tracks.selectedTrack!
+      const grey = async (frameIndex: number) => {
+        const { image } = await decoder.decode({ frameIndex })
+        const canvas = new OffscreenCanvas(28, 28)
+        const context = canvas.getContext('2d')!
+        context.drawImage(image, 0, 0)
+        image.close()
+        const rgba = context.getImageData(0, 0, 28, 28).data
+        return Array.from({ length: 28 * 28 }, (_, i) => rgba[4 * i])
+      }
+      return {
+        type: res.headers.get('Content-Type'),
+        frameCount: track.frameCount,
+        repetitionCount: track.repetitionCount,
+        first: await grey(0),
+        last: await grey(track.frameCount - 1),
+      }
+    })
+    expect(decoded).toMatchObject({ type: 'image/apng', frameCount: 6, repetitionCount: Infinity })
+    expect(decoded.first).toEqual(Array.from((await fetchPng('/generate?seed=1234')).pixels))
+    expect(decoded.last).toEqual(Array.from((await fetchPng('/generate?seed=77')).pixels))
+  })
+
+  it('should restore a shared URL and save a screenshot', async () => {
+    await page.goto(`${server.url}/?seed=2024&to=7&t=40&d2=-10&view=grid`)
+    await rendered('seed=2024&to=7&t=40&d2=-10&view=grid')
+    expect(await page.inputValue('#seed')).toBe('2024')
+    expect(await page.inputValue('#t')).toBe('40')
+    await expect.poll(() => page.textContent('#timing')).toMatch(/64 images in .* ms per image/)
+    mkdirSync(RESULTS, { recursive: true })
+    await page.screenshot({ path: `${RESULTS}demo.png`, fullPage: true })
+    expect(pageErrors).toEqual([])
+  })
+})

@@ -1,0 +1,66 @@
+/**
+ * @module test/trainer/webgpu-counters
+ * Guards the WebGPU host overhead of one GAN step (one D update + one G update, read-backs
+ * included): dispatches, submits and buffer creations per step may not regress above the bounds
+ * measured after the overhead cuts (docs/gpu.md). Counts do not depend on the adapter, so software
+ * Vulkan guards what an H100 pays. Skips, saying why, where no adapter exists; on a CPU-only
+ * machine install software Vulkan first: `eval "$(bash ../shared/gpu/lavapipe.sh)"` (picked up
+ * automatically from its default place, /tmp/lavapipe).
+ */
+import { existsSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { benchStep } from '../../trainer/bench'
+import { initBackend } from '../../trainer/tf'
+
+const LAVAPIPE_ICD = '/tmp/lavapipe/lvp_icd.json'
+if (!process.env.VK_DRIVER_FILES && existsSync(LAVAPIPE_ICD)) {
+  process.env.VK_DRIVER_FILES = LAVAPIPE_ICD
+  process.env.VK_ICD_FILENAMES = LAVAPIPE_ICD
+}
+
+// Measured after the cuts: 342 dispatches, 3 submits (one per loss read-back), 0 buffer
+// creations per step (before: 556, 39, 185). The margins absorb small model/tfjs changes, not a
+// return of per-op submits or staging buffers.
+const MAX_DISPATCHES = 360
+const MAX_SUBMITS = 4
+const MAX_BUFFERS = 4
+
+let skipReason = ''
+try {
+  await initBackend('webgpu')
+} catch (err) {
+  skipReason = (err as Error).message
+  console.log(`skipping WebGPU counter tests: ${skipReason}`)
+}
+
+afterAll(async () => {
+  await initBackend('wasm')
+})
+
+describe.skipIf(skipReason !== '')('webgpu counters', () => {
+  it('should keep dispatches, submits and buffer creations per step in bounds', async () => {
+    await initBackend('webgpu')
+    const { counts } = await benchStep(16, 2, true)
+    console.log(
+      `webgpu per step: ${counts!.dispatches} dispatches, ${counts!.submits} submits, ` +
+        `${counts!.buffers} createBuffer`,
+    )
+    expect(counts!.dispatches).toBeGreaterThan(0) // the wrappers did see the work
+    expect(counts!.dispatches).toBeLessThanOrEqual(MAX_DISPATCHES)
+    expect(counts!.submits).toBeLessThanOrEqual(MAX_SUBMITS)
+    expect(counts!.buffers).toBeLessThanOrEqual(MAX_BUFFERS)
+  })
+
+  it('should restore Dawn’s methods when counting stops', async () => {
+    const { installWebgpuCounters, uninstallWebgpuCounters } = await import(
+      '../../trainer/webgpu-counters'
+    )
+    const proto = (globalThis as unknown as { GPUQueue: { prototype: { submit: unknown } } })
+      .GPUQueue.prototype
+    const original = proto.submit
+    installWebgpuCounters()
+    expect(proto.submit).not.toBe(original)
+    uninstallWebgpuCounters()
+    expect(proto.submit).toBe(original)
+  })
+})

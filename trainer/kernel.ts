@@ -1,0 +1,53 @@
+/**
+ * @module trainer/kernel
+ * The WebAssembly dense kernel for Node: `loadKernel()` compiles the committed shared/kernel.wasm
+ * for `createGenerator(weights, { kernel })`, and `assembleKernel()` turns shared/kernel.wat into
+ * those bytes with wabt. Run as a script, it rewrites shared/kernel.wasm from the .wat.
+ *
+ * Run: `npm run build:kernel` (after editing shared/kernel.wat; a test checks the two agree).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { KernelModule } from '../shared/kernel'
+import { runMain } from './cli'
+
+/** The committed kernel binary. */
+export const KERNEL_WASM = fileURLToPath(new URL('../shared/kernel.wasm', import.meta.url))
+/** Its source. */
+export const KERNEL_WAT = fileURLToPath(new URL('../shared/kernel.wat', import.meta.url))
+
+let compiled: WebAssembly.Module | undefined
+
+/**
+ * The compiled kernel module, read and compiled once per process.
+ * @example const generator = createGenerator(readArtifact(dir), { kernel: loadKernel() })
+ */
+export function loadKernel(): KernelModule {
+  compiled ??= new WebAssembly.Module(readFileSync(KERNEL_WASM))
+  return compiled
+}
+
+/**
+ * Assembles `wat` (the text of shared/kernel.wat) into a wasm binary: deterministic bytes, no
+ * names section, so that the committed .wasm is exactly this function of the .wat.
+ * @example writeFileSync(KERNEL_WASM, await assembleKernel(readFileSync(KERNEL_WAT, 'utf8')))
+ */
+export async function assembleKernel(wat: string): Promise<Uint8Array> {
+  // wabt (a dev dependency, some 2 MB) is loaded only here, never by the CLIs that run the kernel.
+  const wabt = await (await import('wabt')).default()
+  const module = wabt.parseWat('kernel.wat', wat, { simd: true })
+  try {
+    module.validate()
+    return module.toBinary({ log: false, write_debug_names: false }).buffer
+  } finally {
+    module.destroy()
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runMain(async () => {
+    const bytes = await assembleKernel(readFileSync(KERNEL_WAT, 'utf8'))
+    writeFileSync(KERNEL_WASM, bytes)
+    console.log(`wrote ${KERNEL_WASM} (${bytes.byteLength} bytes)`)
+  })
+}
