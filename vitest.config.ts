@@ -13,6 +13,8 @@ export default defineConfig({
           include: ['test/shared/**/*.test.ts', 'test/trainer/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          // Set-up hooks load MNIST, the classifier and the wasm backend: slow on a busy 2-core box.
+          hookTimeout: 120_000,
         },
       },
       {

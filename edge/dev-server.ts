@@ -20,6 +20,12 @@ export interface DevServer {
   stop(): Promise<void>
   /** Everything wrangler printed so far, for failure messages. */
   logs(): string
+  /**
+   * `fetch(url + path)`, retried once if the socket drops: wrangler dev's proxy may close an idle
+   * keep-alive connection just as the client reuses it ("other side closed"). Safe for the
+   * idempotent GET/HEAD requests the tests send.
+   */
+  fetch(path: string, init?: RequestInit): Promise<Response>
 }
 
 /** Options for {@link startDevServer}. */
@@ -85,7 +91,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       },
       () => 0,
     )
-    if (status === 200) return { url, stop, logs: () => output }
+    if (status === 200) return { url, stop, logs: () => output, fetch: retryingFetch(url) }
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
   await stop()
@@ -103,4 +109,13 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port))
     })
   })
+}
+
+function retryingFetch(base: string): (path: string, init?: RequestInit) => Promise<Response> {
+  return (path, init) =>
+    fetch(`${base}${path}`, init).catch((err: unknown) => {
+      const code = ((err as { cause?: { code?: string } }).cause ?? {}).code
+      if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw err
+      return fetch(`${base}${path}`, init)
+    })
 }

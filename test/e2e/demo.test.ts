@@ -50,7 +50,7 @@ async function canvasGray(): Promise<{ width: number; height: number; pixels: Ui
 }
 
 async function fetchPng(path: string): Promise<ReturnType<typeof decodePng>> {
-  const res = await fetch(`${server.url}${path}`)
+  const res = await server.fetch(path)
   expect(res.status, path).toBe(200)
   return decodePng(new Uint8Array(await res.arrayBuffer()))
 }

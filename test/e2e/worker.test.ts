@@ -31,7 +31,7 @@ async function cliPng(seed: number, scale: number): Promise<Uint8Array> {
 }
 
 async function fetchPng(path: string): Promise<Uint8Array> {
-  const res = await fetch(`${server.url}${path}`)
+  const res = await server.fetch(path)
   expect(res.status, server.logs()).toBe(200)
   expect(res.headers.get('Content-Type')).toBe('image/png')
   return new Uint8Array(await res.arrayBuffer())
@@ -72,11 +72,11 @@ describe('wrangler dev', () => {
   })
 
   it('should revalidate with a plain 304: same headers, no body, no Content-Encoding', async () => {
-    const first = await fetch(`${server.url}/generate?seed=42`)
+    const first = await server.fetch('/generate?seed=42')
     await first.arrayBuffer()
     const etag = first.headers.get('ETag')!
     const headers = { 'If-None-Match': etag }
-    const res = await fetch(`${server.url}/generate?seed=42`, { headers })
+    const res = await server.fetch('/generate?seed=42', { headers })
     expect(res.status).toBe(304)
     expect(res.headers.get('ETag')).toBe(etag)
     expect(res.headers.get('Content-Encoding')).toBeNull()
@@ -84,7 +84,7 @@ describe('wrangler dev', () => {
   })
 
   it('should answer a malformed seed with a 400 JSON error over HTTP', async () => {
-    const res = await fetch(`${server.url}/generate?seed=1e3`)
+    const res = await server.fetch('/generate?seed=1e3')
     expect(res.status).toBe(400)
     expect(((await res.json()) as { error: string }).error).toContain('seed')
   })
