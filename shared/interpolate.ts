@@ -14,9 +14,9 @@
 import { detAcos, detSin } from './dettrig'
 import { toGray, type Generator } from './forward'
 import { encodeApng } from './apng'
-import { tileGrid, upscale } from './image'
+import { upscale } from './image'
 import { sampleLatent } from './latent'
-import { encodePng } from './png'
+import { imageSide, tilesPng } from './render'
 
 /** Below this sin ω the two latents are (anti)parallel and slerp falls back to a straight line. */
 const MIN_SIN_OMEGA = 1e-7
@@ -166,10 +166,7 @@ export function renderInterpolationPng(
   scale = 1,
 ): Uint8Array<ArrayBuffer> {
   const side = imageSide(generator)
-  const tiles = renderInterpolation(generator, from, to, steps)
-  const strip = tileGrid(tiles, side, side, steps, 0, 1)
-  const pixels = scale === 1 ? strip.pixels : upscale(strip.pixels, strip.width, side, scale)
-  return encodePng(pixels, strip.width * scale, side * scale, 1)
+  return tilesPng(renderInterpolation(generator, from, to, steps), side, steps, scale)
 }
 
 /**
@@ -196,15 +193,4 @@ function assertSteps(steps: number): void {
   if (!Number.isInteger(steps) || steps < 2 || steps > MAX_STEPS) {
     throw new RangeError(`Expected steps to be an integer in 2..${MAX_STEPS}, but got ${steps}.`)
   }
-}
-
-/** Side of the square grayscale image the generator outputs (28 for MNIST). */
-function imageSide(generator: Generator): number {
-  const side = Math.round(Math.sqrt(generator.outputSize))
-  if (side * side !== generator.outputSize) {
-    throw new RangeError(
-      `Expected a square grayscale generator output, but got ${generator.outputSize} values.`,
-    )
-  }
-  return side
 }

@@ -63,7 +63,17 @@ export function renderGridPng(
   const side = imageSide(generator)
   const tiles: Uint8Array[] = []
   for (let i = 0; i < n; i++) tiles.push(renderDigit(generator, (seedStart + i) % TWO_POW_32))
-  const grid = tileGrid(tiles, side, side, gridColumns(n), 0, 1)
+  return tilesPng(tiles, side, gridColumns(n), scale)
+}
+
+/** Square grayscale tiles laid out `cols` wide without padding, upscaled `scale`×, as a PNG. */
+export function tilesPng(
+  tiles: Uint8Array[],
+  side: number,
+  cols: number,
+  scale: number,
+): Uint8Array<ArrayBuffer> {
+  const grid = tileGrid(tiles, side, side, cols, 0, 1)
   const pixels = scale === 1 ? grid.pixels : upscale(grid.pixels, grid.width, grid.height, scale)
   return encodePng(pixels, grid.width * scale, grid.height * scale, 1)
 }
@@ -73,8 +83,8 @@ export function gridColumns(n: number): number {
   return Math.ceil(Math.sqrt(n))
 }
 
-/** Side of the square grayscale image the generator outputs. */
-function imageSide(generator: Generator): number {
+/** Side of the square grayscale image the generator outputs (28 for MNIST). */
+export function imageSide(generator: Generator): number {
   const side = Math.round(Math.sqrt(generator.outputSize))
   if (side * side !== generator.outputSize) {
     throw new RangeError(

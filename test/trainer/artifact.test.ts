@@ -10,30 +10,11 @@ import { Xoshiro128 } from '../../shared/rng'
 import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { sha256Hex } from '../../shared/weights'
 import { ArtifactError, readArtifact, recordEval, writeArtifact } from '../../trainer/artifact'
-
-/** Random generator tensors with nontrivial BatchNorm statistics. */
-function randomTensors(model: ModelSpec, seed: number): Map<string, Float32Array> {
-  const rng = new Xoshiro128(seed)
-  const u = (lo: number, hi: number): number => lo + (hi - lo) * rng.nextFloat()
-  const out = new Map<string, Float32Array>()
-  for (const spec of tensorSpecs(model.generator)) {
-    const a = new Float32Array(spec.shape.reduce((x, y) => x * y, 1))
-    const limit = spec.shape.length === 2 ? Math.sqrt(6 / (spec.shape[0] + spec.shape[1])) : 0
-    for (let i = 0; i < a.length; i++) {
-      if (spec.name.endsWith('.kernel')) a[i] = u(-limit, limit)
-      else if (spec.name.endsWith('.gamma')) a[i] = u(0.5, 1.5)
-      else if (spec.name.endsWith('.movingMean')) a[i] = u(-0.5, 0.5)
-      else if (spec.name.endsWith('.movingVariance')) a[i] = u(0.2, 2)
-      else a[i] = u(-0.2, 0.2)
-    }
-    out.set(spec.name, a)
-  }
-  return out
-}
+import { randomTensors } from '../shared/helpers'
 
 describe('trainer/artifact', () => {
   const model = tutorialMlp()
-  const tensors = randomTensors(model, 7)
+  const tensors = randomTensors(model.generator, 7)
   let dir: string
 
   beforeEach(() => {

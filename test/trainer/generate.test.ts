@@ -17,26 +17,7 @@ import { Xoshiro128 } from '../../shared/rng'
 import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { decodeWeights, encodeWeights } from '../../shared/weights'
 import { readArtifact, writeArtifact } from '../../trainer/artifact'
-
-/** Random generator tensors with nontrivial BatchNorm statistics. */
-function randomTensors(model: ModelSpec, seed: number): Map<string, Float32Array> {
-  const rng = new Xoshiro128(seed)
-  const u = (lo: number, hi: number): number => lo + (hi - lo) * rng.nextFloat()
-  const out = new Map<string, Float32Array>()
-  for (const spec of tensorSpecs(model.generator)) {
-    const a = new Float32Array(spec.shape.reduce((x, y) => x * y, 1))
-    const limit = spec.shape.length === 2 ? Math.sqrt(6 / (spec.shape[0] + spec.shape[1])) : 0
-    for (let i = 0; i < a.length; i++) {
-      if (spec.name.endsWith('.kernel')) a[i] = u(-limit, limit)
-      else if (spec.name.endsWith('.gamma')) a[i] = u(0.5, 1.5)
-      else if (spec.name.endsWith('.movingMean')) a[i] = u(-0.5, 0.5)
-      else if (spec.name.endsWith('.movingVariance')) a[i] = u(0.2, 2)
-      else a[i] = u(-0.2, 0.2)
-    }
-    out.set(spec.name, a)
-  }
-  return out
-}
+import { randomTensors } from '../shared/helpers'
 
 /** Decodes an 8-bit grayscale, non-interlaced PNG (all five filter types). */
 function decodeGrayPng(png: Uint8Array): { width: number; height: number; pixels: Uint8Array } {
@@ -101,7 +82,7 @@ function runCli(args: string[]): Promise<CliRun> {
 
 describe('shared/render', () => {
   const model = tutorialMlp()
-  const { manifest, payload } = encodeWeights(model, randomTensors(model, 11), { dtype: 'f32' })
+  const { manifest, payload } = encodeWeights(model, randomTensors(model.generator, 11), { dtype: 'f32' })
   const generator = createGenerator(decodeWeights(manifest, payload))
 
   it('should encode the seed digit at 28·scale pixels', () => {
@@ -146,7 +127,7 @@ describe('trainer/generate', () => {
     dir = mkdtempSync(join(tmpdir(), 'generate-'))
     modelDir = join(dir, 'model')
     const model = tutorialMlp()
-    writeArtifact(modelDir, { model, tensors: randomTensors(model, 12), dtype: 'q8' })
+    writeArtifact(modelDir, { model, tensors: randomTensors(model.generator, 12), dtype: 'q8' })
   })
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true })

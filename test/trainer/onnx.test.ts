@@ -12,26 +12,7 @@ import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { decodeWeights, encodeWeights } from '../../shared/weights'
 import { exportOnnx, OnnxExportError } from '../../trainer/onnx'
 import { ProtoWriter } from '../../trainer/protobuf'
-
-/** Random generator tensors with nontrivial BatchNorm statistics. */
-function randomTensors(model: ModelSpec, seed: number): Map<string, Float32Array> {
-  const rng = new Xoshiro128(seed)
-  const u = (lo: number, hi: number): number => lo + (hi - lo) * rng.nextFloat()
-  const out = new Map<string, Float32Array>()
-  for (const spec of tensorSpecs(model.generator)) {
-    const a = new Float32Array(spec.shape.reduce((x, y) => x * y, 1))
-    const limit = spec.shape.length === 2 ? Math.sqrt(6 / (spec.shape[0] + spec.shape[1])) : 0
-    for (let i = 0; i < a.length; i++) {
-      if (spec.name.endsWith('.kernel')) a[i] = u(-limit, limit)
-      else if (spec.name.endsWith('.gamma')) a[i] = u(0.5, 1.5)
-      else if (spec.name.endsWith('.movingMean')) a[i] = u(-0.5, 0.5)
-      else if (spec.name.endsWith('.movingVariance')) a[i] = u(0.2, 2)
-      else a[i] = u(-0.2, 0.2)
-    }
-    out.set(spec.name, a)
-  }
-  return out
-}
+import { randomTensors } from '../shared/helpers'
 
 /** Max |ONNX − TS| over `n` latents from `seedStart`. */
 async function maxDifference(model: ModelSpec, tensors: Map<string, Float32Array>, n: number) {
@@ -62,7 +43,7 @@ describe('trainer/onnx', () => {
 
   it('should match the TS forward pass within 1e-4 on 32 latents', async () => {
     const model = tutorialMlp()
-    const { max, onnx } = await maxDifference(model, randomTensors(model, 1), 32)
+    const { max, onnx } = await maxDifference(model, randomTensors(model.generator, 1), 32)
     console.log(`ONNX vs TS forward pass, 32 latents: max |diff| = ${max.toExponential(3)}`)
     expect(max).toBeLessThan(1e-4)
     // The weights are not degenerate: outputs use much of tanh's range.
@@ -85,13 +66,13 @@ describe('trainer/onnx', () => {
         ],
       },
     }
-    const { max } = await maxDifference(model, randomTensors(model, 2), 8)
+    const { max } = await maxDifference(model, randomTensors(model.generator, 2), 8)
     expect(max).toBeLessThan(1e-4)
   })
 
   it('should declare z [N, latentDim] and image [N, 784] with a symbolic batch', async () => {
     const model = tutorialMlp()
-    const session = await ort.InferenceSession.create(exportOnnx(model, randomTensors(model, 3)))
+    const session = await ort.InferenceSession.create(exportOnnx(model, randomTensors(model.generator, 3)))
     expect(session.inputNames).toEqual(['z'])
     expect(session.outputNames).toEqual(['image'])
     const [input] = session.inputMetadata
@@ -103,7 +84,7 @@ describe('trainer/onnx', () => {
 
   it('should reject missing or mis-sized tensors', () => {
     const model = tutorialMlp()
-    const tensors = randomTensors(model, 4)
+    const tensors = randomTensors(model.generator, 4)
     const missing = new Map(tensors)
     missing.delete('g.bn1.beta')
     expect(() => exportOnnx(model, missing)).toThrow(OnnxExportError)

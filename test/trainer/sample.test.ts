@@ -16,26 +16,7 @@ import { Xoshiro128 } from '../../shared/rng'
 import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { readArtifact, writeArtifact } from '../../trainer/artifact'
 import { sampleImages } from '../../trainer/sample'
-
-/** Random generator tensors with nontrivial BatchNorm statistics. */
-function randomTensors(model: ModelSpec, seed: number): Map<string, Float32Array> {
-  const rng = new Xoshiro128(seed)
-  const u = (lo: number, hi: number): number => lo + (hi - lo) * rng.nextFloat()
-  const out = new Map<string, Float32Array>()
-  for (const spec of tensorSpecs(model.generator)) {
-    const a = new Float32Array(spec.shape.reduce((x, y) => x * y, 1))
-    const limit = spec.shape.length === 2 ? Math.sqrt(6 / (spec.shape[0] + spec.shape[1])) : 0
-    for (let i = 0; i < a.length; i++) {
-      if (spec.name.endsWith('.kernel')) a[i] = u(-limit, limit)
-      else if (spec.name.endsWith('.gamma')) a[i] = u(0.5, 1.5)
-      else if (spec.name.endsWith('.movingMean')) a[i] = u(-0.5, 0.5)
-      else if (spec.name.endsWith('.movingVariance')) a[i] = u(0.2, 2)
-      else a[i] = u(-0.2, 0.2)
-    }
-    out.set(spec.name, a)
-  }
-  return out
-}
+import { randomTensors } from '../shared/helpers'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -69,7 +50,7 @@ describe('trainer/sample', () => {
     dir = mkdtempSync(join(tmpdir(), 'sample-'))
     modelDir = join(dir, 'model')
     const model = tutorialMlp()
-    writeArtifact(modelDir, { model, tensors: randomTensors(model, 21), dtype: 'f32' })
+    writeArtifact(modelDir, { model, tensors: randomTensors(model.generator, 21), dtype: 'f32' })
     generator = createGenerator(readArtifact(modelDir))
   })
   afterAll(() => {
