@@ -2,7 +2,7 @@
  * @module shared/f16
  * Reduced-precision storage of float32 tensors, the number formats of the weight payload (layout
  * in `shared/weights`): IEEE 754 binary16 ("half") conversion, and the f32 / f16 / q8 tensor
- * codecs built on it. Binary16 is written out because `Math.f16round` and `Float16Array` are not in
+ * codecs built on it (plus q12, 12-bit integers for the same per-unit scheme as q8). Binary16 is written out because `Math.f16round` and `Float16Array` are not in
  * Node 20. Rounding is round-to-nearest-even, as in hardware conversions; subnormals, ±0, ±∞ and
  * NaN are kept. Only exact operations are used (scaling by powers of two, floor, compares), so
  * every engine yields the same bits. Validation is the caller's job (`shared/weights`).
@@ -88,13 +88,44 @@ export function fromHalfBits(bits: number): number {
 
 /** Largest q8 magnitude: the int8 range is used symmetrically, [-127, 127]. */
 const Q8_MAX = 127
+/** Largest q12 magnitude: 12-bit two's complement used symmetrically, [-2047, 2047]. */
+const Q12_MAX = 2047
 
-/** Payload bytes of a tensor: q8 stores one float32 scale per unit (last axis), then int8s. */
+/**
+ * Payload bytes of a tensor: q8 and q12 store one float32 scale per unit (last axis), then the
+ * integers (q12: two values in three bytes, little-endian 24-bit word, first value in the low bits).
+ */
 export function tensorByteLength(dtype: Dtype, shape: readonly number[]): number {
   const n = shape.reduce((a, b) => a * b, 1)
   if (dtype === 'f32') return 4 * n
   if (dtype === 'f16') return 2 * n
-  return 4 * shape[shape.length - 1] + n
+  const units = shape[shape.length - 1]
+  return 4 * units + (dtype === 'q8' ? n : 3 * Math.ceil(n / 2))
+}
+
+/** Store one quantized integer `v` (in [-qmax, qmax]) as element `i` of a q8/q12 block at `q`. */
+function setInt(view: DataView, q: number, dtype: Dtype, i: number, v: number): void {
+  if (dtype === 'q8') return view.setInt8(q + i, v)
+  const at = q + 3 * (i >> 1)
+  const u = v & 0xfff
+  if ((i & 1) === 0) {
+    view.setUint8(at, u & 0xff)
+    view.setUint8(at + 1, (view.getUint8(at + 1) & 0xf0) | (u >> 8))
+  } else {
+    view.setUint8(at + 1, (view.getUint8(at + 1) & 0x0f) | ((u & 0xf) << 4))
+    view.setUint8(at + 2, u >> 4)
+  }
+}
+
+/** Element `i` of a q8/q12 block at `q`, sign-extended. */
+function getInt(view: DataView, q: number, dtype: Dtype, i: number): number {
+  if (dtype === 'q8') return view.getInt8(q + i)
+  const at = q + 3 * (i >> 1)
+  const u =
+    (i & 1) === 0
+      ? view.getUint8(at) | ((view.getUint8(at + 1) & 0x0f) << 8)
+      : (view.getUint8(at + 1) >> 4) | (view.getUint8(at + 2) << 4)
+  return (u << 20) >> 20
 }
 
 /**
@@ -117,17 +148,18 @@ export function writeTensor(
       view.setUint16(offset + 2 * i, toHalfBits(values[i]), true)
   } else {
     const [inputs, units] = shape
+    const qmax = dtype === 'q8' ? Q8_MAX : Q12_MAX
     const q = offset + 4 * units
     for (let j = 0; j < units; j++) {
       let maxAbs = 0
       for (let i = 0; i < inputs; i++) maxAbs = Math.max(maxAbs, Math.abs(values[i * units + j]))
-      let scale = Math.fround(maxAbs / Q8_MAX)
+      let scale = Math.fround(maxAbs / qmax)
       if (!(scale > 0)) scale = 1 // all-zero column, or one so small that its scale underflows
       view.setFloat32(offset + 4 * j, scale, true)
       for (let i = 0; i < inputs; i++) {
         const r = values[i * units + j] / scale
-        const rounded = Math.min(Q8_MAX, Math.round(Math.abs(r)))
-        view.setInt8(q + i * units + j, r < 0 ? -rounded : rounded)
+        const rounded = Math.min(qmax, Math.round(Math.abs(r)))
+        setInt(view, q, dtype, i * units + j, r < 0 ? -rounded : rounded)
       }
     }
   }
@@ -150,7 +182,7 @@ export function readTensor(
     const scales = new Float64Array(units)
     for (let j = 0; j < units; j++) scales[j] = view.getFloat32(offset + 4 * j, true)
     const q = offset + 4 * units
-    for (let i = 0; i < out.length; i++) out[i] = view.getInt8(q + i) * scales[i % units]
+    for (let i = 0; i < out.length; i++) out[i] = getInt(view, q, dtype, i) * scales[i % units]
   }
   return out
 }

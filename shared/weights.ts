@@ -6,8 +6,10 @@
  * Payload (format version 1): the tensors of `tensorSpecs(model.generator)` in that order, each at
  * a 4-byte-aligned offset (zero padding between), little-endian. Dense kernels are stored in the
  * manifest's `dtype` — `f32`, `f16` (binary16, round-to-nearest-even) or `q8` (per-output-unit
- * symmetric int8: `units` float32 scales, then the int8 values row-major; see `shared/f16`) — and
- * every other tensor as `f32`.
+ * symmetric int8: `units` float32 scales, then the int8 values row-major; see `shared/f16`) or `q12`
+ * (the same with 12-bit integers, two per three bytes) — and
+ * every other tensor as `f32`. `manifest.payload.encoding` (optional) names a lossless compression
+ * of those bytes (`shared/payload-codec`); `byteLength` and `sha256` are of the stored bytes.
  *
  * `decodeWeights` trusts nothing: it checks the manifest's structure, the spec, the tensor table
  * against the spec, the layout, the checksum and every value, and throws `WeightFormatError`.
@@ -16,13 +18,17 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { HALF_OVERFLOW, readTensor, tensorByteLength, writeTensor } from './f16'
-import { outputSize, SpecError, tensorSpecs } from './spec'
-import type { LayerSpec, ModelSpec, NetworkSpec } from './spec'
+import { packPayload, PAYLOAD_ENCODINGS, unpackPayload, type PayloadEncoding } from './payload-codec'
+import { checkModelSpec, elementCount, fail, isRecord, WeightFormatError } from './manifest-check'
+import { tensorSpecs } from './spec'
+import type { ModelSpec } from './spec'
+
+export { WeightFormatError }
 
 /** Storage type of dense kernels. */
-export type Dtype = 'f32' | 'f16' | 'q8'
+export type Dtype = 'f32' | 'f16' | 'q8' | 'q12'
 
-export const DTYPES: readonly Dtype[] = ['f32', 'f16', 'q8']
+export const DTYPES: readonly Dtype[] = ['f32', 'f16', 'q8', 'q12']
 export const FORMAT = 'digit-gan-generator'
 export const FORMAT_VERSION = 1
 export const PAYLOAD_FILE = 'weights.bin'
@@ -46,7 +52,14 @@ export interface Manifest {
   /** Storage type of dense kernels; every other tensor is f32. */
   dtype: Dtype
   tensors: TensorEntry[]
-  payload: { file: 'weights.bin'; byteLength: number; sha256: string }
+  payload: {
+    file: 'weights.bin'
+    byteLength: number
+    sha256: string
+    /** Compression of the stored bytes; absent = raw. `rawByteLength` is the decoded size. */
+    encoding?: PayloadEncoding
+    rawByteLength?: number
+  }
   /** Steps, config, backend, wall time, creation date… */
   training?: Record<string, unknown>
   eval?: Record<string, unknown>
@@ -60,133 +73,12 @@ export interface DecodedWeights {
 
 export interface EncodeOptions {
   dtype: Dtype
+  /** Store the payload `shuffle2-deflate`-compressed (lossless). */
+  compress?: boolean
   training?: Record<string, unknown>
   eval?: Record<string, unknown>
 }
 
-/** An artifact that does not match the format; the message names the first problem found. */
-export class WeightFormatError extends Error {
-  override name = 'WeightFormatError'
-}
-
-/** `value` for an error message: short, and typed where the type is the problem. */
-function show(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 40 ? value.slice(0, 40) : value)
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
-  if (Array.isArray(value)) {
-    const text = JSON.stringify(value)
-    return text.length <= 40 ? text : `an array of ${value.length}`
-  }
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
-}
-
-/** Throw "Expected `want`, but got `got`." (`raw`: print `got` as is, not as a JSON value). */
-function fail(want: string, got: unknown, raw = false, hint = ''): never {
-  throw new WeightFormatError(`Expected ${want}, but got ${raw ? String(got) : show(got)}${hint}.`)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function positiveInteger(path: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    fail(`${path} to be a positive integer`, value)
-  }
-  return value as number
-}
-
-/** A number in [lo, hi] (or [lo, hi) when `open`). */
-function numberIn(path: string, value: unknown, lo: number, hi: number, open = false): void {
-  const ok = typeof value === 'number' && value >= lo && (open ? value < hi : value <= hi)
-  if (!ok) fail(`${path} to be a number in [${lo}, ${hi}${open ? ')' : ']'}`, value)
-}
-
-const ACTIVATIONS = ['leakyRelu', 'relu', 'tanh', 'sigmoid', 'linear']
-
-function checkLayer(path: string, v: unknown): LayerSpec {
-  if (!isRecord(v)) fail(`${path} to be an object`, v)
-  const named = () => {
-    if (typeof v.name !== 'string' || v.name === '') {
-      fail(`${path}.name to be a non-empty string`, v.name)
-    }
-  }
-  switch (v.kind) {
-    case 'dense':
-      named()
-      positiveInteger(`${path}.inputs`, v.inputs)
-      positiveInteger(`${path}.units`, v.units)
-      break
-    case 'batchNorm':
-      named()
-      positiveInteger(`${path}.features`, v.features)
-      if (!(typeof v.epsilon === 'number' && v.epsilon > 0 && v.epsilon < Infinity)) {
-        fail(`${path}.epsilon to be a positive number`, v.epsilon)
-      }
-      numberIn(`${path}.momentum`, v.momentum, 0, 1)
-      break
-    case 'activation':
-      if (!ACTIVATIONS.includes(v.fn as string)) {
-        fail(`${path}.fn to be one of ${ACTIVATIONS.join(', ')}`, v.fn)
-      }
-      if (v.alpha !== undefined || v.fn === 'leakyRelu') {
-        numberIn(`${path}.alpha`, v.alpha, -1e6, 1e6)
-      }
-      break
-    case 'dropout':
-      numberIn(`${path}.rate`, v.rate, 0, 1, true)
-      break
-    default:
-      fail(`${path}.kind to be one of dense, batchNorm, activation, dropout`, v.kind)
-  }
-  return v as unknown as LayerSpec
-}
-
-function checkNetwork(path: string, v: unknown): NetworkSpec {
-  if (!isRecord(v)) fail(`${path} to be an object`, v)
-  positiveInteger(`${path}.inputs`, v.inputs)
-  if (!Array.isArray(v.layers)) fail(`${path}.layers to be an array`, v.layers)
-  v.layers.forEach((layer, i) => checkLayer(`${path}.layers[${i}]`, layer))
-  const net = v as unknown as NetworkSpec
-  try {
-    outputSize(net)
-  } catch (err) {
-    if (err instanceof SpecError) throw new WeightFormatError(err.message, { cause: err })
-    throw err
-  }
-  const names = new Set<string>()
-  for (const t of tensorSpecs(net)) {
-    if (names.has(t.name)) fail(`unique layer names in ${path}`, `${t.name} twice`, true)
-    names.add(t.name)
-  }
-  return net
-}
-
-/** Validate a model spec from untrusted JSON (`path` names it in messages). */
-function checkModelSpec(v: unknown, path: string): ModelSpec {
-  if (!isRecord(v)) fail(`${path} to be an object`, v)
-  if (typeof v.name !== 'string') fail(`${path}.name to be a string`, v.name)
-  const latentDim = positiveInteger(`${path}.latentDim`, v.latentDim)
-  const shape = v.imageShape
-  if (!Array.isArray(shape) || shape.length !== 3) {
-    fail(`${path}.imageShape to be [height, width, channels]`, shape)
-  }
-  shape.forEach((n, i) => positiveInteger(`${path}.imageShape[${i}]`, n))
-  const pixels = elementCount(shape as number[])
-  const generator = checkNetwork(`${path}.generator`, v.generator)
-  const discriminator = checkNetwork(`${path}.discriminator`, v.discriminator)
-  if (generator.inputs !== latentDim) {
-    fail(`${path}.generator.inputs to equal latentDim ${latentDim}`, generator.inputs)
-  }
-  if (outputSize(generator) !== pixels) {
-    fail(`the generator to output ${pixels} values (imageShape)`, outputSize(generator))
-  }
-  if (discriminator.inputs !== pixels) {
-    fail(`${path}.discriminator.inputs to be ${pixels} (imageShape)`, discriminator.inputs)
-  }
-  return v as unknown as ModelSpec
-}
 
 /**
  * Lowercase hex SHA-256 (synchronous, via @noble/hashes: WebCrypto's digest is async-only).
@@ -196,10 +88,6 @@ function checkModelSpec(v: unknown, path: string): ModelSpec {
  */
 export function sha256Hex(bytes: Uint8Array): string {
   return bytesToHex(sha256(bytes))
-}
-
-function elementCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1)
 }
 
 /** Names of the dense kernels of the generator: the only tensors that take `manifest.dtype`. */
@@ -250,9 +138,11 @@ export function encodeWeights(
     entries.push({ name: t.name, shape: [...t.shape], dtype, offset, byteLength })
     end = offset + byteLength
   }
-  const payload = new Uint8Array(end)
-  const view = new DataView(payload.buffer)
+  const raw = new Uint8Array(end)
+  const view = new DataView(raw.buffer)
   for (const e of entries) writeTensor(view, e.offset, e.dtype, e.shape, tensors.get(e.name)!)
+  const payload = opts.compress ? packPayload(raw) : raw
+  const stored = { byteLength: payload.length, sha256: sha256Hex(payload) }
   const manifest: Manifest = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
@@ -260,7 +150,9 @@ export function encodeWeights(
     latentDim: spec.latentDim,
     dtype: opts.dtype,
     tensors: entries,
-    payload: { file: PAYLOAD_FILE, byteLength: end, sha256: sha256Hex(payload) },
+    payload: opts.compress
+      ? { file: PAYLOAD_FILE, ...stored, encoding: 'shuffle2-deflate', rawByteLength: end }
+      : { file: PAYLOAD_FILE, ...stored },
   }
   const training = checkMetadata('training', opts.training)
   if (training) manifest.training = training
@@ -294,13 +186,23 @@ export function decodeWeights(manifest: unknown, payload: Uint8Array): DecodedWe
         `(${PAYLOAD_FILE} is corrupt or belongs to another manifest).`,
     )
   }
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
+  let raw = payload
+  if (m.payload.encoding) {
+    try {
+      raw = unpackPayload(payload, m.payload.rawByteLength!)
+    } catch (err) {
+      throw new WeightFormatError(`${(err as Error).message} (${m.payload.encoding} payload)`, {
+        cause: err,
+      })
+    }
+  }
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength)
   const tensors = new Map<string, Float32Array>()
   for (const entry of m.tensors) {
-    if (entry.dtype === 'q8') {
+    if (entry.dtype === 'q8' || entry.dtype === 'q12') {
       for (let j = 0; j < entry.shape[1]; j++) {
         const s = view.getFloat32(entry.offset + 4 * j, true)
-        if (!(s > 0 && s < Infinity)) fail(`${entry.name} q8 scale ${j} to be positive`, s)
+        if (!(s > 0 && s < Infinity)) fail(`${entry.name} ${entry.dtype} scale ${j} to be positive`, s)
       }
     }
     const values = readTensor(view, entry.offset, entry.dtype, entry.shape)
@@ -341,7 +243,18 @@ function checkManifest(raw: unknown, payloadLength: number): Manifest {
   if (p.byteLength !== payloadLength) {
     fail(`a payload of ${String(p.byteLength)} bytes (manifest.payload.byteLength)`, payloadLength)
   }
-  checkTensorTable(raw.tensors, model, dtype, payloadLength)
+  let rawLength = payloadLength
+  if (p.encoding !== undefined) {
+    const names = PAYLOAD_ENCODINGS.join(', ')
+    if (!PAYLOAD_ENCODINGS.includes(p.encoding as PayloadEncoding)) {
+      fail(`manifest.payload.encoding to be absent or one of ${names}`, p.encoding)
+    }
+    if (!Number.isInteger(p.rawByteLength) || (p.rawByteLength as number) < 0) {
+      fail('manifest.payload.rawByteLength to be a non-negative integer', p.rawByteLength)
+    }
+    rawLength = p.rawByteLength as number
+  }
+  checkTensorTable(raw.tensors, model, dtype, rawLength)
   checkMetadata('manifest.training', raw.training)
   checkMetadata('manifest.eval', raw.eval)
   return raw as unknown as Manifest

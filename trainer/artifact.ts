@@ -34,6 +34,8 @@ export interface ArtifactInput {
   tensors: Map<string, Float32Array>
   /** Storage type of dense kernels. */
   dtype: Dtype
+  /** Store the payload losslessly compressed (`shuffle2-deflate`); the default. */
+  compress?: boolean
   training?: Record<string, unknown>
   eval?: Record<string, unknown>
 }
@@ -47,6 +49,7 @@ export interface ArtifactInput {
 export function writeArtifact(dir: string, input: ArtifactInput): Manifest {
   const { manifest, payload } = encodeWeights(input.model, input.tensors, {
     dtype: input.dtype,
+    compress: input.compress ?? true,
     training: input.training,
     eval: input.eval,
   })

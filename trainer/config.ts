@@ -150,7 +150,7 @@ function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof Trai
     case 'backend':
       return oneOf(flag, raw, BACKENDS)
     case 'dtype':
-      return oneOf(flag, raw, ['f32', 'f16', 'q8'] as const)
+      return oneOf(flag, raw, ['f32', 'f16', 'q8', 'q12'] as const)
     case 'progress':
       return oneOf(flag, raw, ['auto', 'bar', 'lines'] as const)
     case 'dataDir':

@@ -15,7 +15,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Dtype, Manifest } from '../shared/weights'
+import { DTYPES, type Dtype, type Manifest } from '../shared/weights'
 import { sampleLatents } from '../shared/latent'
 import { writeArtifact } from './artifact'
 import { renderLossChart, type LossPoint } from './chart'
@@ -25,6 +25,7 @@ import { isEntry } from './entry'
 import type { TrainConfig } from './config'
 import { createGan, disposeGan, type Gan } from './gan'
 import { forward, readTensors } from './models'
+import { dtypeFidelity, type DtypeFidelity } from './fidelity'
 import { exportOnnx } from './onnx'
 import { mixSeed, SEED_PURPOSE } from './seed'
 import { BACKENDS, initBackend, tf, type BackendName } from './tf'
@@ -133,6 +134,8 @@ export interface ExportResult {
   manifest: Manifest
   bnBefore: BatchNormCheck
   bnAfter: BatchNormCheck
+  /** Pixels of the stored dtype vs float32 (absent for f32). */
+  fidelity?: DtypeFidelity
 }
 
 /**
@@ -149,6 +152,7 @@ export async function exportRun(
   await reestimateBatchNorm(gan, info.config.bnBatches)
   const bnAfter = await batchNormCheck(gan)
   const tensors = await readTensors(gan.g)
+  const fidelity = dtype === 'f32' ? undefined : dtypeFidelity(gan.model, tensors, dtype)
   const manifest = writeArtifact(join(runDir, 'generator'), {
     model: gan.model,
     tensors,
@@ -165,11 +169,12 @@ export async function exportRun(
         trainVsInferenceMeanAbsDiff: bnAfter.meanAbsDiff,
         trainVsInferenceMeanAbsDiffWithEma: bnBefore.meanAbsDiff,
       },
+      ...(fidelity ? { dtypeFidelity: fidelity } : {}),
     },
   })
   writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(gan.model, tensors))
   writeFileAtomic(join(runDir, 'losses.png'), renderLossChart(readMetrics(runDir)))
-  return { manifest, bnBefore, bnAfter }
+  return { manifest, bnBefore, bnAfter, fidelity }
 }
 
 async function main(): Promise<void> {
@@ -182,8 +187,8 @@ async function main(): Promise<void> {
   const runDir = flags.run as string | undefined
   if (!runDir) throw new UsageError('Expected --run DIR (a training run folder), but got none.')
   const dtype = (flags.dtype ?? undefined) as Dtype | undefined
-  if (dtype !== undefined && !['f32', 'f16', 'q8'].includes(dtype)) {
-    throw new UsageError(`Expected --dtype to be one of f32, f16, q8, but got '${dtype}'.`)
+  if (dtype !== undefined && !DTYPES.includes(dtype)) {
+    throw new UsageError(`Expected --dtype to be one of ${DTYPES.join(', ')}, but got '${dtype}'.`)
   }
   const backend = (flags.backend ?? 'auto') as BackendName
   if (!BACKENDS.includes(backend)) {
@@ -213,6 +218,13 @@ async function main(): Promise<void> {
     `exported ${join(runDir, 'generator')} (${result.manifest.dtype}, step ${meta.step}, backend ${choice.backend}); ` +
       `BN train-vs-inference mean |Δ| ${result.bnAfter.meanAbsDiff.toFixed(4)} (EMA ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
+  const f = result.fidelity
+  if (f) {
+    console.log(
+      `${f.dtype} vs f32 on seeds 0..${f.seeds - 1}: max ${f.maxGreyLevels} grey levels, ` +
+        `${(100 * f.fractionDiffering).toFixed(2)}% of pixels differ`,
+    )
+  }
   disposeGan(gan)
 }
 

@@ -93,6 +93,16 @@ describe('tensor codecs', () => {
     )
   })
 
+  it('should pack q12 two values per three bytes and sign-extend them back', () => {
+    const values = new Float32Array([2047, -2047, 1, -1, 0, 1000, -5])
+    const shape = [7, 1]
+    expect(tensorByteLength('q12', shape)).toBe(4 + 12)
+    const view = new DataView(new ArrayBuffer(tensorByteLength('q12', shape)))
+    writeTensor(view, 0, 'q12', shape, values)
+    expect(view.getFloat32(0, true)).toBe(1)
+    expect(Array.from(readTensor(view, 0, 'q12', shape))).toEqual(Array.from(values))
+  })
+
   it('should use scale 1 for an all-zero q8 column', () => {
     const view = new DataView(new ArrayBuffer(tensorByteLength('q8', [2, 1])))
     writeTensor(view, 0, 'q8', [2, 1], new Float32Array([0, 0]))

@@ -123,17 +123,20 @@ describe('decodeWeights round trip', () => {
     }
   })
 
-  it('should keep q8 kernels within half a quantization step per output unit', () => {
-    const { tensors, manifest, payload } = encodeSmall('q8')
+  it.each([
+    ['q8', 127],
+    ['q12', 2047],
+  ] as const)('should keep %s kernels within half a quantization step per output unit', (dtype, qmax) => {
+    const { tensors, manifest, payload } = encodeSmall(dtype)
     const decoded = decodeWeights(parsed(manifest), payload)
-    for (const entry of manifest.tensors.filter((t) => t.dtype === 'q8')) {
+    for (const entry of manifest.tensors.filter((t) => t.dtype === dtype)) {
       const [inputs, units] = entry.shape
       const values = tensors.get(entry.name)!
       const got = decoded.tensors.get(entry.name)!
       for (let j = 0; j < units; j++) {
         let maxAbs = 0
         for (let i = 0; i < inputs; i++) maxAbs = Math.max(maxAbs, Math.abs(values[i * units + j]))
-        const scale = maxAbs / 127
+        const scale = maxAbs / qmax
         for (let i = 0; i < inputs; i++) {
           const k = i * units + j
           expect(Math.abs(got[k] - values[k])).toBeLessThanOrEqual(scale / 2 + 1e-7 * maxAbs)
@@ -146,7 +149,7 @@ describe('decodeWeights round trip', () => {
     const model = tutorialMlp()
     const tensors = randomTensors(model.generator, 9)
     const sizes: Record<string, number> = {}
-    for (const dtype of ['f32', 'f16', 'q8'] as const) {
+    for (const dtype of ['f32', 'f16', 'q8', 'q12'] as const) {
       const { manifest, payload } = encodeWeights(model, tensors, { dtype })
       const decoded = decodeWeights(parsed(manifest), payload)
       expect(decoded.tensors.size).toBe(tensorSpecs(model.generator).length)
@@ -155,6 +158,42 @@ describe('decodeWeights round trip', () => {
     // kernels dominate: f16 halves them, q8 quarters them (plus per-unit scales)
     expect(sizes.f16 / sizes.f32).toBeCloseTo(0.5, 1)
     expect(sizes.q8 / sizes.f32).toBeLessThan(0.27)
+    expect(sizes.q12 / sizes.f32).toBeCloseTo(0.375, 1)
+  })
+
+  it('should round-trip a compressed payload exactly and make f16 smaller', () => {
+    const model = tutorialMlp()
+    const tensors = randomTensors(model.generator, 9)
+    for (const dtype of ['f32', 'f16', 'q8', 'q12'] as const) {
+      const plain = encodeWeights(model, tensors, { dtype })
+      const packed = encodeWeights(model, tensors, { dtype, compress: true })
+      expect(packed.manifest.payload).toMatchObject({
+        encoding: 'shuffle2-deflate',
+        rawByteLength: plain.payload.byteLength,
+      })
+      const a = decodeWeights(parsed(plain.manifest), plain.payload).tensors
+      const b = decodeWeights(parsed(packed.manifest), packed.payload).tensors
+      for (const [name, values] of a) expect(b.get(name), `${dtype} ${name}`).toEqual(values)
+      if (dtype === 'f16') expect(packed.payload.byteLength).toBeLessThan(plain.payload.byteLength)
+    }
+  })
+
+  it('should reject a compressed payload that does not inflate to rawByteLength', () => {
+    const model = smallSpec()
+    const { manifest, payload } = encodeWeights(model, randomTensors(model.generator, 3), {
+      dtype: 'f16',
+      compress: true,
+    })
+    const wrongLength = { ...parsed(manifest) }
+    wrongLength.payload = { ...wrongLength.payload, rawByteLength: manifest.payload.rawByteLength! + 4 }
+    expect(() => decodeWeights(wrongLength, payload)).toThrow(WeightFormatError)
+    const garbage = new Uint8Array(payload.byteLength).fill(0xff)
+    const badStream = parsed(manifest)
+    badStream.payload.sha256 = sha256Hex(garbage)
+    expect(() => decodeWeights(badStream, garbage)).toThrow(/deflate/)
+    const unknown = parsed(manifest)
+    unknown.payload.encoding = 'zstd'
+    expect(() => decodeWeights(unknown, payload)).toThrow(/encoding/)
   })
 
   it('should accept a payload that is a view into a larger, unaligned buffer', () => {
