@@ -3,11 +3,9 @@
  * Seed → PNG (shared/render) and the `npm run generate` command: the Node file is byte-identical
  * to what the shared pipeline (and so the worker) produces; bad input changes nothing on disk.
  */
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { unzlibSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGenerator, toGray, type Generator } from '../../shared/forward'
@@ -18,6 +16,7 @@ import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { decodeWeights, encodeWeights } from '../../shared/weights'
 import { readArtifact, writeArtifact } from '../../trainer/artifact'
 import { randomTensors } from '../shared/helpers'
+import { runCli as runCliScript } from './cli-run'
 
 /** Decodes an 8-bit grayscale, non-interlaced PNG (all five filter types). */
 function decodeGrayPng(png: Uint8Array): { width: number; height: number; pixels: Uint8Array } {
@@ -57,28 +56,8 @@ function digit(generator: Generator, seed: number): Uint8Array {
   return toGray(generator.run(sampleLatent(seed, generator.latentDim)))
 }
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-interface CliRun {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the command as `npm run generate` does (tsx), without npx's extra process. */
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'trainer/generate.ts', ...args], {
-      cwd: ROOT,
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
+/** Runs `npm run generate` (see cli-run.ts). */
+const runCli = (args: string[]) => runCliScript('trainer/generate.ts', args)
 
 describe('shared/render', () => {
   const model = tutorialMlp()

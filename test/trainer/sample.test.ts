@@ -3,11 +3,9 @@
  * `npm run sample`: the `.f32` format (size, range, seed → the values the worker computes), the PNG
  * grid, and bad input that exits non-zero without writing anything.
  */
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGenerator, type Generator } from '../../shared/forward'
 import { sampleLatent } from '../../shared/latent'
@@ -17,29 +15,10 @@ import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { readArtifact, writeArtifact } from '../../trainer/artifact'
 import { sampleImages } from '../../trainer/sample'
 import { randomTensors } from '../shared/helpers'
+import { runCli as runCliScript } from './cli-run'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-interface CliRun {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the command as `npm run sample` does (tsx), without npx's extra process. */
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'trainer/sample.ts', ...args], {
-      cwd: ROOT,
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
+/** Runs `npm run sample` (see cli-run.ts). */
+const runCli = (args: string[]) => runCliScript('trainer/sample.ts', args)
 
 describe('trainer/sample', () => {
   let dir: string
