@@ -58,7 +58,7 @@ function bundleSize(): { rawBytes: number; gzipBytes: number; wranglerGzipKiB: n
     )
     if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stderr}`)
     // The modules only: the source map and README that --outdir also writes are not uploaded.
-    const modules = readdirSync(outdir).filter((name) => /\.(js|mjs|bin)$/.test(name))
+    const modules = readdirSync(outdir).filter((name) => /\.(js|mjs|bin|wasm)$/.test(name))
     let rawBytes = 0
     let gzipBytes = 0
     for (const name of modules) {
