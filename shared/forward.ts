@@ -24,16 +24,22 @@ import { createKernelRunner, KERNEL_BLOCK, type KernelModule } from './kernel'
 import type { Activation, LayerSpec } from './spec'
 import { WeightFormatError, type DecodedWeights } from './weights'
 
-/** A compiled generator: latent in, image values in [-1, 1] out (for a tanh output layer). */
+/**
+ * A compiled generator: latent (and, when conditional, a class label) in, image values in
+ * [-1, 1] out (for a tanh output layer).
+ */
 export interface Generator {
   latentDim: number
+  /** Classes it is conditioned on (a `condition` layer); 0 for an unconditional generator. */
+  classes: number
   /** Values per image, e.g. 784 for 28×28×1. */
   outputSize: number
   /**
    * One forward pass. Returns a new array each call.
-   * @throws RangeError if `z.length !== latentDim`.
+   * @param label the class, an integer in `[0, classes)`; required exactly when `classes > 0`.
+   * @throws RangeError if `z.length !== latentDim` or `label` does not fit `classes`.
    */
-  run(z: Float32Array): Float32Array
+  run(z: Float32Array, label?: number): Float32Array
 }
 
 /** A dense layer (BatchNorm folded in) with its activation fused. */
@@ -66,7 +72,13 @@ interface ActivationOp {
   alpha: number
 }
 
-type Op = DenseOp | AffineOp | ActivationOp
+/** Appends `onehot(label)` (`classes` values) after the current features. */
+interface ConditionOp {
+  kind: 'condition'
+  classes: number
+}
+
+type Op = DenseOp | AffineOp | ActivationOp | ConditionOp
 
 function tensor(weights: DecodedWeights, name: string, size: number): Float32Array {
   const t = weights.tensors.get(name)
@@ -107,9 +119,13 @@ function compile(weights: DecodedWeights): Op[] {
     const layer = layers[i]
     if (layer.kind === 'dropout') {
       i++
+    } else if (layer.kind === 'condition') {
+      ops.push({ kind: 'condition', classes: layer.classes })
+      i++
     } else if (layer.kind === 'activation') {
       const last = ops[ops.length - 1]
-      if (last !== undefined && last.kind !== 'activation' && last.fn === 'linear') {
+      const fusable = last !== undefined && (last.kind === 'dense' || last.kind === 'affine')
+      if (fusable && last.fn === 'linear') {
         last.fn = layer.fn // fuse into the preceding dense or affine op
         last.alpha = layer.alpha ?? 0
       } else {
@@ -270,10 +286,15 @@ export function createGenerator(
   // Features after each op, and the widest (padded) layer: the size of the two ping-pong buffers.
   let size = latentDim
   let width = latentDim
+  let classes = 0
   const sizes = ops.map((op) => {
     if (op.kind === 'dense') {
       size = op.units
       width = Math.max(width, op.blocks * KERNEL_BLOCK)
+    } else if (op.kind === 'condition') {
+      classes = op.classes
+      size += op.classes
+      width = Math.max(width, size)
     }
     return size
   })
@@ -292,10 +313,15 @@ export function createGenerator(
   }
   return {
     latentDim,
+    classes,
     outputSize,
-    run(z: Float32Array): Float32Array {
+    run(z: Float32Array, label?: number): Float32Array {
       if (z.length !== latentDim) {
         throw new RangeError(`Expected a latent of ${latentDim} values, but got ${z.length}.`)
+      }
+      if (classes === 0 ? label !== undefined : !isLabel(label, classes)) {
+        const want = classes === 0 ? 'no label (unconditional generator)' : `a label in 0..${classes - 1}`
+        throw new RangeError(`Expected ${want}, but got ${label}.`)
       }
       let from: 0 | 1 = 0
       let layer = 0
@@ -307,6 +333,12 @@ export function createGenerator(
           from = from === 0 ? 1 : 0
         }
         const y = buffers[from]
+        if (op.kind === 'condition') {
+          const at = sizes[k] - op.classes
+          y.fill(0, at, sizes[k])
+          y[at + label!] = 1
+          continue
+        }
         if (op.kind === 'affine') {
           // float32 `x·scale + shift`: the product rounded, the sum rounded by the store
           for (let j = 0; j < sizes[k]; j++) y[j] = f32(y[j] * op.scale[j]) + op.shift[j]
@@ -316,6 +348,10 @@ export function createGenerator(
       return buffers[from].slice(0, outputSize)
     },
   }
+}
+
+function isLabel(label: number | undefined, classes: number): boolean {
+  return Number.isInteger(label) && label! >= 0 && label! < classes
 }
 
 /**

@@ -3,7 +3,7 @@
  * Validation of untrusted manifest JSON: the error type, "Expected X, but got Y." messages, and
  * the model spec check. `shared/weights` builds the artifact checks on top of these.
  */
-import { outputSize, SpecError, tensorSpecs } from './spec'
+import { classCount, outputSize, SpecError, tensorSpecs } from './spec'
 import type { LayerSpec, ModelSpec, NetworkSpec } from './spec'
 
 /** An artifact that does not match the format; the message names the first problem found. */
@@ -79,8 +79,11 @@ function checkLayer(path: string, v: unknown): LayerSpec {
     case 'dropout':
       numberIn(`${path}.rate`, v.rate, 0, 1, true)
       break
+    case 'condition':
+      positiveInteger(`${path}.classes`, v.classes)
+      break
     default:
-      fail(`${path}.kind to be one of dense, batchNorm, activation, dropout`, v.kind)
+      fail(`${path}.kind to be one of dense, batchNorm, activation, dropout, condition`, v.kind)
   }
   return v as unknown as LayerSpec
 }
@@ -93,6 +96,7 @@ function checkNetwork(path: string, v: unknown): NetworkSpec {
   const net = v as unknown as NetworkSpec
   try {
     outputSize(net)
+    classCount(net)
   } catch (err) {
     if (err instanceof SpecError) throw new WeightFormatError(err.message, { cause: err })
     throw err
@@ -126,6 +130,10 @@ export function checkModelSpec(v: unknown, path: string): ModelSpec {
   }
   if (discriminator.inputs !== pixels) {
     fail(`${path}.discriminator.inputs to be ${pixels} (imageShape)`, discriminator.inputs)
+  }
+  if (classCount(discriminator) !== classCount(generator)) {
+    const want = `the discriminator to be conditioned on ${classCount(generator)} classes, as the generator`
+    fail(want, classCount(discriminator))
   }
   return v as unknown as ModelSpec
 }

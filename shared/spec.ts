@@ -45,7 +45,17 @@ export interface DropoutSpec {
   rate: number
 }
 
-export type LayerSpec = DenseSpec | BatchNormSpec | ActivationSpec | DropoutSpec
+/**
+ * Class conditioning: appends the one-hot label (`classes` values) to the flat features, so the
+ * next Dense sees `[features, onehot(label)]` (PyTorch-GAN's cgan concatenates a label embedding
+ * the same way; a one-hot times the next kernel is that embedding). At most one per network.
+ */
+export interface ConditionSpec {
+  kind: 'condition'
+  classes: number
+}
+
+export type LayerSpec = DenseSpec | BatchNormSpec | ActivationSpec | DropoutSpec | ConditionSpec
 
 /** A feed-forward stack over a flat input vector. */
 export interface NetworkSpec {
@@ -82,6 +92,8 @@ export interface TutorialMlpOptions {
   dDropout?: number
   /** Drop the sigmoid from D's output (WGAN-GP critic). The BCE loss works on logits either way. */
   critic?: boolean
+  /** Condition G and D on a class label (one-hot appended to their inputs); 0 = unconditional. */
+  classes?: number
 }
 
 /**
@@ -108,14 +120,17 @@ export function tutorialMlp(options: TutorialMlpOptions = {}): ModelSpec {
     units,
   })
   const dropout: LayerSpec[] = dDropout > 0 ? [{ kind: 'dropout', rate: dDropout }] : []
+  const classes = options.classes ?? 0
+  const condition: LayerSpec[] = classes > 0 ? [{ kind: 'condition', classes }] : []
   return {
-    name: 'mlp',
+    name: classes > 0 ? 'cgan-mlp' : 'mlp',
     latentDim,
     imageShape: [28, 28, 1],
     generator: {
       inputs: latentDim,
       layers: [
-        dense('g.dense0', latentDim, 128),
+        ...condition,
+        dense('g.dense0', latentDim + classes, 128),
         lrelu,
         dense('g.dense1', 128, 256),
         bn('g.bn1', 256),
@@ -130,7 +145,8 @@ export function tutorialMlp(options: TutorialMlpOptions = {}): ModelSpec {
     discriminator: {
       inputs: 784,
       layers: [
-        dense('d.dense0', 784, 512),
+        ...condition,
+        dense('d.dense0', 784 + classes, 512),
         lrelu,
         ...dropout,
         dense('d.dense1', 512, 256),
@@ -156,9 +172,23 @@ export function outputSize(net: NetworkSpec): number {
       if (layer.features !== size) {
         throw new SpecError(`Expected ${layer.name} to have ${size} features, but got ${layer.features}.`)
       }
+    } else if (layer.kind === 'condition') {
+      size += layer.classes
     }
   }
   return size
+}
+
+/**
+ * Number of classes a network is conditioned on: 0 for an unconditional one.
+ * @throws SpecError if it has more than one condition layer.
+ */
+export function classCount(net: NetworkSpec): number {
+  const conditions = net.layers.filter((l): l is ConditionSpec => l.kind === 'condition')
+  if (conditions.length > 1) {
+    throw new SpecError(`Expected at most one condition layer, but got ${conditions.length}.`)
+  }
+  return conditions[0]?.classes ?? 0
 }
 
 /** The parameter and state tensors of a network, in payload order. */

@@ -37,6 +37,8 @@ export interface ForwardOptions {
   logits?: boolean
   /** Called with each BatchNorm layer's batch mean and variance in training mode. */
   onBatchStats?: (layer: string, mean: tf.Tensor1D, variance: tf.Tensor1D) => void
+  /** One-hot class labels `[batch, classes]`, for networks with a `condition` layer. */
+  labels?: tf.Tensor2D
 }
 
 /**
@@ -159,6 +161,14 @@ function applyLayer(
           return h
       }
       throw new Error(`Expected a known activation, but got '${(layer as { fn: string }).fn}'.`)
+    case 'condition': {
+      const labels = options.labels
+      if (labels === undefined || labels.shape[1] !== layer.classes) {
+        const got = labels === undefined ? 'none' : `${labels.shape[1]} columns`
+        throw new Error(`Expected one-hot labels of ${layer.classes} classes, but got ${got}.`)
+      }
+      return tf.concat([h, labels], 1)
+    }
     case 'dropout': {
       if (!options.training || layer.rate === 0) return h
       if (options.dropoutSeed === undefined)
@@ -172,8 +182,13 @@ function applyLayer(
   }
 }
 
+/** One-hot rows `[n, classes]` for integer `labels`. */
+export function oneHot(labels: Int32Array, classes: number): tf.Tensor2D {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D)
+}
+
 /**
- * ∂(Σ output)/∂x for a critic (dense, leakyRelu/relu/linear, dropout layers; one output unit),
+ * ∂(Σ output)/∂x for a critic (dense, leakyRelu/relu/linear, dropout, condition layers; one output unit),
  * written out analytically: g = 1 · W_Lᵀ, then back through each layer (× activation slope,
  * × dropout mask, · Wᵀ). Every op here has a first-order gradient, so the gradient penalty built on
  * it trains with ordinary `tf.variableGrads` and needs no second derivatives from tfjs.
@@ -195,6 +210,8 @@ export function inputGradient(net: Network, x: tf.Tensor2D, options: ForwardOpti
     const layer = net.spec.layers[i]
     if (layer.kind === 'dense') {
       g = matMul(g, tf.transpose(param(net, layer.name, 'kernel')) as tf.Tensor2D)
+    } else if (layer.kind === 'condition') {
+      g = g.slice([0, 0], [-1, g.shape[1] - layer.classes]) // the labels are not an input to D's gradient
     } else if (layer.kind === 'dropout') {
       const mask = trace.dropoutMasks.get(i)
       if (mask) g = tf.mul(g, mask)
