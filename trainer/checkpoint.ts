@@ -21,6 +21,7 @@ export const CHECKPOINT_DIR = 'checkpoint'
 const STATE_FILE = 'state.json'
 const TENSORS_FILE = 'tensors.bin'
 const FORMAT = 'digit-gan-checkpoint'
+const AVERAGE_PREFIX = 'gAvg.'
 
 /** A missing, corrupt or mismatched checkpoint; the message names the path. */
 export class CheckpointError extends Error {
@@ -62,10 +63,14 @@ export interface Checkpoint {
   tensors: Map<string, Float32Array>
 }
 
-/** Every variable of the GAN by checkpoint name: `g.*`, `d.*`, `optG.m.g.*`, `optD.v.d.*` … */
+/**
+ * Every variable of the GAN by checkpoint name: `g.*`, `d.*`, `optG.m.g.*`, `optD.v.d.*`, and
+ * `gAvg.g.*` for the weight average (trainer/ema.ts) when there is one.
+ */
 function namedVariables(gan: Gan): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>()
   for (const net of [gan.g, gan.d]) for (const [name, v] of net.vars) out.set(name, v)
+  for (const [name, v] of gan.gAverage?.vars ?? []) out.set(`${AVERAGE_PREFIX}${name}`, v)
   for (const [key, opt, net] of [
     ['optG', gan.optG, gan.g],
     ['optD', gan.optD, gan.d],
@@ -195,10 +200,16 @@ export function loadCheckpoint(runDir: string): Checkpoint {
   }
 }
 
-/** Loads a checkpoint's tensors and optimizer steps into a GAN built from the same config. */
+/**
+ * Loads a checkpoint's tensors and optimizer steps into a GAN built from the same config. A weight
+ * average the checkpoint lacks (`--ema` switched on at resume) starts at the restored weights.
+ */
 export function restoreGan(gan: Gan, checkpoint: Checkpoint): void {
   for (const [name, v] of namedVariables(gan)) {
-    const data = checkpoint.tensors.get(name)
+    let data = checkpoint.tensors.get(name)
+    if (!data && name.startsWith(AVERAGE_PREFIX)) {
+      data = checkpoint.tensors.get(name.slice(AVERAGE_PREFIX.length))
+    }
     if (!data || data.length !== v.size) {
       throw new CheckpointError(
         `Expected checkpoint tensor ${name} with ${v.size} values, but got ${data ? data.length : 'none'}.`,

@@ -8,6 +8,7 @@
  * preset values still win.
  */
 import type { Dtype } from '../shared/weights'
+import { MODEL_NAMES, type ModelName } from './architecture'
 import { parseFlags, parseNumber, UsageError, type FlagType } from './cli'
 import { BACKENDS, type BackendName } from './tf'
 
@@ -17,6 +18,8 @@ export type LossKind = 'bce' | 'wgan-gp'
 export interface TrainConfig {
   /** Named starting point, see PRESETS. */
   preset: string
+  /** Architecture family (trainer/architecture.ts): `mlp` is the tutorial GAN, `cgan` its conditional form. */
+  model: ModelName
   /** Generator updates (each after `dSteps` discriminator updates). */
   steps: number
   /** If > 0, overrides `steps`: passes over the training set counted in discriminator batches. */
@@ -58,11 +61,18 @@ export interface TrainConfig {
   bnBatches: number
   /** Progress display: a bar on a TTY, plain lines otherwise (`auto`). */
   progress: 'auto' | 'bar' | 'lines'
+  /**
+   * Decay of an exponential moving average of G's weights (0 = off). The export ships the
+   * average, the usual trick for steadier GAN samples (Yazıcı et al. 2019); it does not change
+   * training, so a resume may switch it on.
+   */
+  ema: number
 }
 
 /** The tutorial's setup (PyTorch-GAN / Keras-GAN `gan.py`): Adam 2e-4, β1 0.5, BCE, batch 64. */
 export const DEFAULT_CONFIG: TrainConfig = {
   preset: 'tutorial',
+  model: 'mlp',
   steps: 10_000,
   epochs: 0,
   batch: 64,
@@ -87,6 +97,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   dtype: 'f32',
   bnBatches: 50,
   progress: 'auto',
+  ema: 0,
 }
 
 /** WGAN-GP paper defaults (Gulrajani et al. 2017, Algorithm 1), applied when `loss` is wgan-gp. */
@@ -110,6 +121,7 @@ export const PRESETS: Record<string, Partial<TrainConfig>> = {
 
 /** Keys that change the numbers a run computes: a resume must not change them. */
 export const RUN_DEFINING_KEYS = [
+  'model',
   'batch',
   'seed',
   'dSteps',
@@ -147,6 +159,8 @@ function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof Trai
       return oneOf(flag, raw, Object.keys(PRESETS))
     case 'loss':
       return oneOf(flag, raw, ['bce', 'wgan-gp'] as const)
+    case 'model':
+      return oneOf(flag, raw, MODEL_NAMES)
     case 'backend':
       return oneOf(flag, raw, BACKENDS)
     case 'dtype':
@@ -182,6 +196,8 @@ function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof Trai
       return parseNumber(flag, raw, { min: 0, max: 0.95 })
     case 'labelSmoothing':
       return parseNumber(flag, raw, { min: 0, max: 0.5 })
+    case 'ema':
+      return parseNumber(flag, raw, { min: 0, max: 0.99999 })
     case 'gpWeight':
       return parseNumber(flag, raw, { min: 0 })
   }

@@ -22,8 +22,9 @@ import { renderLossChart, type LossPoint } from './chart'
 import { loadCheckpoint, restoreGan } from './checkpoint'
 import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
 import { isEntry } from './entry'
-import type { TrainConfig } from './config'
-import { createGan, disposeGan, type Gan } from './gan'
+import { DEFAULT_CONFIG, type TrainConfig } from './config'
+import { createGan, disposeGan, labelRows, seedLabels, type Gan } from './gan'
+import { loadAverage } from './ema'
 import { forward, readTensors } from './models'
 import { dtypeFidelity, type DtypeFidelity } from './fidelity'
 import { exportOnnx } from './onnx'
@@ -73,6 +74,7 @@ export async function reestimateBatchNorm(
       )
       forward(gan.g, z as tf.Tensor2D, {
         training: true,
+        labels: labelRows(gan, seedLabels(b * batchSize, batchSize, gan.classes)),
         onBatchStats: (layer, mean, variance) =>
           stats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance) }),
       })
@@ -109,8 +111,12 @@ export async function reestimateBatchNorm(
 export async function batchNormCheck(gan: Gan, n = BN_BATCH): Promise<BatchNormCheck> {
   const [mean, max] = tf.tidy(() => {
     const z = tf.tensor2d(sampleLatents(0, n, gan.model.latentDim), [n, gan.model.latentDim])
+    const labels = labelRows(gan, seedLabels(0, n, gan.classes))
     const diff = tf.abs(
-      tf.sub(forward(gan.g, z, { training: true }), forward(gan.g, z, { training: false })),
+      tf.sub(
+        forward(gan.g, z, { training: true, labels }),
+        forward(gan.g, z, { training: false, labels }),
+      ),
     )
     return [tf.mean(diff), tf.max(diff)]
   })
@@ -140,7 +146,8 @@ export interface ExportResult {
 
 /**
  * Re-estimates BN statistics, then writes `generator/`, `generator.onnx` and `losses.png` into
- * `runDir`. Mutates G's moving statistics (checkpoint first if training continues).
+ * `runDir`. With a weight average (`--ema`), G's weights are first replaced by the average, and
+ * the statistics re-estimated for those. Mutates G (checkpoint first if training continues).
  */
 export async function exportRun(
   runDir: string,
@@ -148,6 +155,7 @@ export async function exportRun(
   info: RunInfo,
   dtype: Dtype = info.config.dtype,
 ): Promise<ExportResult> {
+  if (gan.gAverage) loadAverage(gan.gAverage, gan.g)
   const bnBefore = await batchNormCheck(gan)
   await reestimateBatchNorm(gan, info.config.bnBatches)
   const bnAfter = await batchNormCheck(gan)
@@ -197,7 +205,7 @@ async function main(): Promise<void> {
     )
   }
   const checkpoint = loadCheckpoint(runDir)
-  const config = { ...checkpoint.meta.config }
+  const config = { ...DEFAULT_CONFIG, ...checkpoint.meta.config } // older runs lack newer keys
   if (flags.bnBatches !== undefined) {
     config.bnBatches = parseNumber('bn-batches', flags.bnBatches as string, {
       min: 1,

@@ -7,8 +7,10 @@
  * for the folded TS forward pass.
  *
  * Graph: z [N, latentDim] → (MatMul + Add → [BatchNormalization] → activation)* → image [N, 784].
+ * A conditional generator has a second input, `label` [N, classes] (one-hot, float), joined to the
+ * features by a `Concat` where the spec has its `condition` layer.
  */
-import { outputSize, tensorSpecs, type LayerSpec, type ModelSpec } from '../shared/spec'
+import { classCount, outputSize, tensorSpecs, type LayerSpec, type ModelSpec } from '../shared/spec'
 import { ProtoWriter } from './protobuf'
 
 /** ONNX IR version 8 (ONNX 1.10): understood by every maintained runtime. */
@@ -17,12 +19,15 @@ export const ONNX_IR_VERSION = 8
 export const ONNX_OPSET = 13
 export const ONNX_INPUT = 'z'
 export const ONNX_OUTPUT = 'image'
+/** The one-hot class input of a conditional generator. */
+export const ONNX_LABEL = 'label'
 /** Symbolic batch dimension shared by input and output. */
 export const ONNX_BATCH_DIM = 'N'
 
-// TensorProto.DataType.FLOAT and AttributeProto.AttributeType.FLOAT
+// TensorProto.DataType.FLOAT and AttributeProto.AttributeType.FLOAT / INT
 const DT_FLOAT = 1
 const ATTR_FLOAT = 1
+const ATTR_INT = 2
 
 /** Error for a spec or tensor set that cannot be exported. */
 export class OnnxExportError extends Error {
@@ -35,6 +40,7 @@ interface OnnxNode {
   inputs: string[]
   output: string
   floatAttrs?: Record<string, number>
+  intAttrs?: Record<string, number>
 }
 
 /**
@@ -85,6 +91,8 @@ export function exportOnnx(model: ModelSpec, tensors: Map<string, Float32Array>)
   }
   graph.string(10, 'Generator in inference mode: BatchNorm uses the moving statistics.')
   graph.message(11, valueInfo(ONNX_INPUT, model.latentDim))
+  const classes = classCount(net)
+  if (classes > 0) graph.message(11, valueInfo(ONNX_LABEL, classes))
   graph.message(12, valueInfo(ONNX_OUTPUT, outputs))
 
   const modelProto = new ProtoWriter()
@@ -93,7 +101,11 @@ export function exportOnnx(model: ModelSpec, tensors: Map<string, Float32Array>)
     .string(3, '0.1.0')
     .message(7, graph)
     .message(8, new ProtoWriter().string(1, '').int(2, ONNX_OPSET))
-  const meta = { latentDim: String(model.latentDim), imageShape: model.imageShape.join('x') }
+  const meta = {
+    latentDim: String(model.latentDim),
+    imageShape: model.imageShape.join('x'),
+    classes: String(classes),
+  }
   for (const [key, value] of Object.entries(meta)) {
     modelProto.message(14, new ProtoWriter().string(1, key).string(2, value))
   }
@@ -144,6 +156,12 @@ function layerNode(layer: LayerSpec, index: number, input: string): OnnxNode[] |
     }
     case 'dropout':
       return null
+    case 'condition': {
+      const name = `condition${index}`
+      return [
+        { op: 'Concat', name, inputs: [input, ONNX_LABEL], output: name, intAttrs: { axis: 1 } },
+      ]
+    }
     default:
       throw new OnnxExportError(
         `Expected a known layer kind, but got '${(layer as { kind: string }).kind}'.`,
@@ -157,6 +175,9 @@ function encodeNode(node: OnnxNode): ProtoWriter {
   w.string(2, node.output).string(3, node.name).string(4, node.op)
   for (const [name, value] of Object.entries(node.floatAttrs ?? {})) {
     w.message(5, new ProtoWriter().string(1, name).float(2, value).int(20, ATTR_FLOAT))
+  }
+  for (const [name, value] of Object.entries(node.intAttrs ?? {})) {
+    w.message(5, new ProtoWriter().string(1, name).int(3, value).int(20, ATTR_INT))
   }
   return w
 }

@@ -17,7 +17,7 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { UsageError, writeFileAtomic } from './cli'
-import { RUN_DEFINING_KEYS, type TrainConfig } from './config'
+import { DEFAULT_CONFIG, RUN_DEFINING_KEYS, type TrainConfig } from './config'
 
 export const METRICS_FILE = 'metrics.jsonl'
 export const CONFIG_FILE = 'config.json'
@@ -53,6 +53,8 @@ export function resumeConfig(
   explicit: Partial<TrainConfig>,
   resumeDir: string,
 ): TrainConfig {
+  // Checkpoints from before a key existed hold its default (e.g. `model: 'mlp'`, `ema: 0`).
+  saved = { ...DEFAULT_CONFIG, ...saved }
   for (const key of RUN_DEFINING_KEYS) {
     const given = explicit[key]
     if (given !== undefined && given !== saved[key]) {

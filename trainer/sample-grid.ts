@@ -2,7 +2,8 @@
  * @module trainer/sample-grid
  * The 8×8 sample grid written during training: the same 64 latents every time (seeds 0..63 of
  * shared/latent, the edge's sampler), rendered by the tfjs generator in inference mode (moving
- * BatchNorm statistics, as exported), so successive grids show one set of digits evolving.
+ * BatchNorm statistics, as exported), so successive grids show one set of digits evolving. A
+ * conditional G draws seed i as digit `seedLabel(i)` (i mod 10), as the edge does.
  */
 import { join } from 'node:path'
 import { toGray } from '../shared/forward'
@@ -11,7 +12,7 @@ import { sampleLatents } from '../shared/latent'
 import { encodePng } from '../shared/png'
 import { meanPairwiseDistance } from './balance'
 import { writeFileAtomic } from './cli'
-import { generateImages, type Gan } from './gan'
+import { generateImages, seedLabels, type Gan } from './gan'
 
 export const GRID_SIDE = 8
 
@@ -25,7 +26,8 @@ export interface SampleGrid {
 export async function renderSampleGrid(gan: Gan): Promise<SampleGrid> {
   const n = GRID_SIDE * GRID_SIDE
   const [h, w] = gan.model.imageShape
-  const images = await generateImages(gan, sampleLatents(0, n, gan.model.latentDim))
+  const z = sampleLatents(0, n, gan.model.latentDim)
+  const images = await generateImages(gan, z, false, seedLabels(0, n, gan.classes))
   const size = h * w
   const tiles = Array.from({ length: n }, (_, i) =>
     toGray(images.subarray(i * size, (i + 1) * size)),

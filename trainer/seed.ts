@@ -14,6 +14,8 @@ export const SEED_PURPOSE = {
   gDropout: 5,
   gpMix: 6,
   bnNoise: 7,
+  dLabels: 8,
+  gLabels: 9,
 } as const
 
 /**

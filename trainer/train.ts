@@ -152,7 +152,8 @@ async function main(): Promise<void> {
     for (let k = 0; k < config.dSteps; k++) {
       const indices = sampler.indices(step * config.dSteps + k)
       const real = tf.tensor2d(gatherBatch(data.images, indices), [config.batch, IMAGE_SIZE])
-      const r = await discriminatorStep(gan, real, step, k)
+      const labels = gan.classes > 0 ? Int32Array.from(indices, (i) => data.labels[i]) : undefined
+      const r = await discriminatorStep(gan, real, step, k, labels)
       real.dispose()
       dLoss += r.dLoss / config.dSteps
       dAcc += r.dAcc / config.dSteps

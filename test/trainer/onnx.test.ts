@@ -36,6 +36,32 @@ async function maxDifference(model: ModelSpec, tensors: Map<string, Float32Array
 }
 
 describe('trainer/onnx', () => {
+  it('should match the TS forward pass of a conditional generator for every label', async () => {
+    ort.env.wasm.numThreads = 1
+    const model = tutorialMlp({ classes: 10 })
+    const tensors = randomTensors(model.generator, 4)
+    const { manifest, payload } = encodeWeights(model, tensors, { dtype: 'f32' })
+    const generator = createGenerator(decodeWeights(manifest, payload))
+    const session = await ort.InferenceSession.create(exportOnnx(model, tensors))
+    expect(session.inputNames).toEqual(['z', 'label'])
+    const n = 20
+    const z = sampleLatents(7, n, 100)
+    const label = new Float32Array(n * 10)
+    for (let i = 0; i < n; i++) label[i * 10 + (i % 10)] = 1
+    const result = await session.run({
+      z: new ort.Tensor('float32', z, [n, 100]),
+      label: new ort.Tensor('float32', label, [n, 10]),
+    })
+    const onnx = result.image.data as Float32Array
+    let max = 0
+    for (let i = 0; i < n; i++) {
+      const ts = generator.run(z.subarray(i * 100, (i + 1) * 100), i % 10)
+      for (let j = 0; j < 784; j++) max = Math.max(max, Math.abs(ts[j] - onnx[i * 784 + j]))
+    }
+    await session.release()
+    expect(max).toBeLessThan(1e-4)
+  })
+
   beforeAll(() => {
     // Node has no cross-origin isolation for wasm threads; one thread is also deterministic.
     ort.env.wasm.numThreads = 1
