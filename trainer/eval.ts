@@ -13,12 +13,15 @@
  *   the same statistic for the first N MNIST training digits vs test: what a perfect generator
  *   would score at this N (FID is biased upwards for small N, so compare at equal N).
  * - Inception Score: one split over all N; the test set's own score is printed beside it.
+ * - Conditional models: seed i draws digit i mod 10 (shared/condition), and the classifier's
+ *   agreement with the requested digit is reported overall and per digit.
  * - Memorization: L2 pixel distance (pixels in [0, 1]) from each sample to its nearest image among
  *   the first `--nn-train` (default 10 000) training digits, against the same distance for the
  *   first min(N, 10 000) test digits. A subset keeps this at ~30 s on 2 cores; `--nn-train 60000`
  *   searches the whole training set.
  */
 import { pathToFileURL } from 'node:url'
+import { seedLabel } from '../shared/condition'
 import { createGenerator, toGray } from '../shared/forward'
 import { readArtifact, recordEval } from './artifact'
 import { classifyImages, disposeClassifier, grayToInput, type Classifier } from './classifier'
@@ -31,12 +34,14 @@ import { loadKernel } from './kernel'
 import { sampleImages } from './sample'
 import {
   classHistogram,
+  conditionalAccuracy,
   coverage,
   inceptionScore,
   klFromUniform,
   memorizationReport,
   nearestNeighbourDistances,
   predictedClasses,
+  type ConditionalAccuracy,
   type MemorizationReport,
 } from './scores'
 import { BACKENDS, initBackend, type BackendName } from './tf'
@@ -60,6 +65,8 @@ export interface SetScores {
   inceptionScore: number
   /** Fraction of the set per predicted class 0..9. */
   histogram: number[]
+  /** The classifier's class for each image. */
+  predicted: Uint8Array
   coverage: number
   klFromUniform: number
 }
@@ -80,6 +87,8 @@ export interface EvalResult {
   coverageReal: number
   klFromUniformReal: number
   memorization: MemorizationReport & { trainSubset: number; realQueries: number }
+  /** Conditional models only: does `digit=d` draw a d? (sample i is asked for i mod classes). */
+  conditional?: ConditionalAccuracy
   classifier: { sha256: string; testAccuracy: unknown }
   backend: string
   wallTimeSec: number
@@ -92,8 +101,10 @@ export interface EvalResult {
  */
 export async function scoreImages(c: Classifier, gray: Uint8Array, n: number): Promise<SetScores> {
   const { features, probs } = await classifyImages(c, grayToInput(gray), n)
-  const histogram = classHistogram(predictedClasses(probs, n, c.spec.classes), c.spec.classes)
+  const predicted = predictedClasses(probs, n, c.spec.classes)
+  const histogram = classHistogram(predicted, c.spec.classes)
   return {
+    predicted,
     stats: gaussianStats(features, n, c.spec.features),
     inceptionScore: inceptionScore(probs, n, c.spec.classes),
     histogram,
@@ -109,14 +120,18 @@ function unitPixels(gray: Uint8Array): Float32Array {
   return out
 }
 
-/** Generator samples for seeds 0..n−1 as the 8-bit pixels the edge serves, `[n, 784]`. */
-export function sampleGray(modelDir: string, n: number): Uint8Array {
+/**
+ * Generator samples for seeds 0..n−1 as the 8-bit pixels the edge serves, `[n, 784]`, and the
+ * class each was asked for (conditional models; `seedLabel(i)`, as `/generate?seed=i` does).
+ */
+export function sampleGray(modelDir: string, n: number): { gray: Uint8Array; labels?: Uint8Array } {
   const generator = createGenerator(readArtifact(modelDir), { kernel: loadKernel() })
   const images = sampleImages(generator, 0, n)
   const gray = new Uint8Array(n * PIXELS)
   for (let i = 0; i < n; i++)
     gray.set(toGray(images.subarray(i * PIXELS, (i + 1) * PIXELS)), i * PIXELS)
-  return gray
+  if (generator.classes === 0) return { gray }
+  return { gray, labels: Uint8Array.from({ length: n }, (_, i) => seedLabel(i, generator.classes)!) }
 }
 
 /** Runs the whole evaluation; `log` gets one line per phase with its time. */
@@ -141,7 +156,7 @@ export async function evaluate(
       `Expected --n <= ${train.count} (the floor uses N training digits), but got ${config.n}.`,
     )
   }
-  const gray = sampleGray(config.model, config.n)
+  const { gray, labels } = sampleGray(config.model, config.n)
   phase(`sampled ${config.n} images from ${config.model} in`)
   try {
     const generated = await scoreImages(classifier, gray, config.n)
@@ -177,6 +192,9 @@ export async function evaluate(
       coverageReal: real.coverage,
       klFromUniformReal: real.klFromUniform,
       memorization: { ...memorizationReport(generatedNn, realNn), trainSubset, realQueries },
+      ...(labels
+        ? { conditional: conditionalAccuracy(labels, generated.predicted, classifier.spec.classes) }
+        : {}),
       classifier: {
         sha256: classifier.manifest.payload.sha256,
         testAccuracy: classifier.manifest.training?.testAccuracy,
@@ -216,6 +234,12 @@ export function formatTable(r: EvalResult): string {
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '))
   const hist = r.histogram.map((h, k) => `${k}:${pct(h)}`).join(' ')
   lines.push('', `class histogram: ${hist}`)
+  if (r.conditional) {
+    const perClass = r.conditional.perClass.map((a, k) => `${k}:${pct(a)}`).join(' ')
+    lines.push(
+      `requested digit drawn (classifier agrees): ${pct(r.conditional.overall)} overall; ${perClass}`,
+    )
+  }
   lines.push(
     `NN distances: L2 over 784 pixels in [0, 1], to the first ${m.trainSubset} training digits; real = first ${m.realQueries} test digits`,
   )

@@ -188,3 +188,41 @@ export function memorizationReport(
     fractionBelowRealP01: below / generated.length,
   }
 }
+
+/** How often a conditional generator draws the class it was asked for, judged by the classifier. */
+export interface ConditionalAccuracy {
+  /** Fraction of all samples whose predicted class is the requested one. */
+  overall: number
+  /** The same per requested class 0..classes−1 (NaN for a class never requested). */
+  perClass: number[]
+}
+
+/**
+ * Agreement between `requested` and `predicted` classes, overall and per requested class.
+ * @example conditionalAccuracy([0, 1, 1], [0, 1, 0], 2) // { overall: 2/3, perClass: [1, 0.5] }
+ */
+export function conditionalAccuracy(
+  requested: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes = 10,
+): ConditionalAccuracy {
+  if (requested.length !== predicted.length || requested.length === 0) {
+    throw new RangeError(
+      `Expected equal, non-empty label lists, but got ${requested.length} and ${predicted.length}.`,
+    )
+  }
+  const hits = new Array<number>(classes).fill(0)
+  const asked = new Array<number>(classes).fill(0)
+  let total = 0
+  for (let i = 0; i < requested.length; i++) {
+    asked[requested[i]]++
+    if (requested[i] === predicted[i]) {
+      hits[requested[i]]++
+      total++
+    }
+  }
+  return {
+    overall: total / requested.length,
+    perClass: hits.map((h, k) => (asked[k] > 0 ? h / asked[k] : Number.NaN)),
+  }
+}

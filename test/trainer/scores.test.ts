@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { Xoshiro128 } from '../../shared/rng'
 import {
   classHistogram,
+  conditionalAccuracy,
   coverage,
   inceptionScore,
   klFromUniform,
@@ -145,5 +146,19 @@ describe('memorizationReport', () => {
     expect(copies.generatedMin).toBe(0)
     expect(copies.fractionBelowRealP01).toBe(1)
     expect(copies.realP01).toBeCloseTo(5.01, 2)
+  })
+})
+
+describe('conditionalAccuracy', () => {
+  it('should count agreement overall and per requested class', () => {
+    const r = conditionalAccuracy([0, 1, 1, 2, 2, 2], [0, 1, 0, 2, 2, 1], 4)
+    expect(r.overall).toBeCloseTo(4 / 6, 12)
+    expect(r.perClass.slice(0, 3)).toEqual([1, 0.5, 2 / 3])
+    expect(r.perClass[3]).toBeNaN() // never requested
+  })
+
+  it('should reject label lists of different or zero length', () => {
+    expect(() => conditionalAccuracy([0, 1], [0], 2)).toThrow(RangeError)
+    expect(() => conditionalAccuracy([], [], 2)).toThrow(/non-empty/)
   })
 })
