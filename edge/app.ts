@@ -2,12 +2,17 @@
  * @module edge/app
  * The HTTP API: MNIST digits from the bundled generator as PNGs.
  *
- * - `GET /generate?seed=&scale=` one 28×28 digit, upscaled `scale`× (nearest neighbour)
- * - `GET /grid?seed=&n=&scale=` `n` digits for seeds `seed … seed+n−1` on one PNG
- * - `GET /interpolate?from=&to=&steps=&scale=&format=` a latent walk as a strip or an APNG
+ * - `GET /generate?seed=&digit=&scale=` one 28×28 digit, upscaled `scale`× (nearest neighbour)
+ * - `GET /grid?seed=&n=&digit=&scale=` `n` digits for seeds `seed … seed+n−1` on one PNG, or with
+ *   `digit=all` one row of the digits 0–9 per seed
+ * - `GET /interpolate?from=&to=&digit=&steps=&scale=&format=` a latent walk as a strip or an APNG
  *   (edge/interpolate)
  * - `GET /model` the manifest summary; `GET /healthz` 200 or 503
  * - `GET /` the live demo page, with its script and the model payload (edge/demo)
+ *
+ * `digit` (0..9) picks the class of a conditional model; without it the seed picks it
+ * (`seedLabel`: seed mod 10), so `?seed=42` and `?seed=42&digit=2` are the same image, with the
+ * same ETag. An unconditional model answers any `digit` with a 400.
  *
  * Every route rejects unknown, repeated and malformed query parameters with a 400 JSON error
  * naming the parameter, so each image has exactly one URL per seed. HEAD is answered like GET
@@ -20,14 +25,15 @@ import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { validator } from 'hono/validator'
-import { renderDigitPng, renderGridPng } from '../shared/render'
+import { seedLabel } from '../shared/condition'
+import { renderClassGridPng, renderDigitPng, renderGridPng } from '../shared/render'
 import { benchRoutes } from './bench-routes'
 import { addDemoRoutes } from './demo'
 import { addInterpolateRoute } from './interpolate'
 import { ModelUnavailableError } from './model'
 import type { LoadedModel, ModelLoader } from './model'
 import { etagMatches, pngResponse } from './png-response'
-import { COUNT, parseQuery, SCALE, SEED } from './query'
+import { checkDigit, COUNT, DIGIT, GRID_DIGIT, parseQuery, SCALE, SEED } from './query'
 
 /** Hono environment of the app: the optional bench binding and the per-request model. */
 export interface AppEnv {
@@ -36,6 +42,8 @@ export interface AppEnv {
 }
 
 const ROUTES = 'GET /, /generate, /grid, /interpolate, /model or /healthz'
+// /grid's n without its default: 16 digits, or one row of every class with digit=all.
+const GRID_N = { min: COUNT.min, max: COUNT.max } as const
 // Error paths are echoed back; cap them so a 64 KiB URL does not become a 64 KiB error body.
 const MAX_PATH_ECHO = 80
 
@@ -69,32 +77,58 @@ export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
 
   app.get(
     '/generate',
-    validator('query', parseQuery({ seed: SEED, scale: SCALE })),
+    validator('query', parseQuery({ seed: SEED, digit: DIGIT, scale: SCALE })),
     withModel,
     (c) => {
-      const { seed, scale } = c.req.valid('query')
+      const { seed, digit, scale } = c.req.valid('query')
       const { generator } = c.var.model
+      checkDigit(digit, generator.classes)
+      // The seed's digit when none is named, so ?seed=42 and ?seed=42&digit=2 share one ETag.
+      // Unconditional models keep the ETag they always had (no digit in it).
+      const label = digit ?? (seed === undefined ? undefined : seedLabel(seed, generator.classes))
       return pngResponse(c, {
         kind: 'generate',
         seed,
-        params: { scale },
-        render: (s) => renderDigitPng(generator, s, scale),
+        params: label === undefined ? { scale } : { digit: label, scale },
+        render: (s) => renderDigitPng(generator, s, scale, digit),
       })
     },
   )
 
   app.get(
     '/grid',
-    validator('query', parseQuery({ seed: SEED, n: COUNT, scale: SCALE })),
+    validator('query', parseQuery({ seed: SEED, n: GRID_N, digit: GRID_DIGIT, scale: SCALE })),
     withModel,
     (c) => {
-      const { seed, n, scale } = c.req.valid('query')
+      const { seed, n: count, digit, scale } = c.req.valid('query')
       const { generator } = c.var.model
+      const { classes } = generator
+      checkDigit(digit, classes)
+      if (digit === 'all') {
+        // One row per seed, one column per class: n counts tiles, so it must fill whole rows.
+        const n = count ?? classes
+        if (n % classes !== 0) {
+          const message =
+            `Expected n to be a multiple of ${classes} with digit=all ` +
+            `(one row of the ${classes} digits per seed), but got ${n}.`
+          throw new HTTPException(400, { message })
+        }
+        // `all` is the one word among the ETag params: ImageRequest types them as numbers, but
+        // edge/png-response formats any value into the ETag.
+        const params: Record<string, number | string> = { n, digit: 'all', scale }
+        return pngResponse(c, {
+          kind: 'grid',
+          seed,
+          params: params as Record<string, number>,
+          render: (s) => renderClassGridPng(generator, s, n / classes, scale),
+        })
+      }
+      const n = count ?? COUNT.default
       return pngResponse(c, {
         kind: 'grid',
         seed,
-        params: { n, scale },
-        render: (s) => renderGridPng(generator, s, n, scale),
+        params: digit === undefined ? { n, scale } : { n, digit, scale },
+        render: (s) => renderGridPng(generator, s, n, scale, digit),
       })
     },
   )
@@ -102,7 +136,7 @@ export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
   addInterpolateRoute(app, withModel)
 
   app.get('/model', validator('query', parseQuery({})), withModel, (c) => {
-    const { manifest, sha256, parameterCount } = c.var.model
+    const { manifest, generator, sha256, parameterCount } = c.var.model
     const etag = `"${sha256}:model"`
     // Same URL, new model after a deploy: revalidate every time, cheap thanks to the ETag.
     const headers = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Model': sha256 }
@@ -114,6 +148,9 @@ export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
         architecture: manifest.model,
         latentDim: manifest.latentDim,
         imageShape: manifest.model.imageShape,
+        // Conditional models take /generate?digit=… (and /grid, /interpolate); 0 classes: none.
+        conditional: generator.classes > 0,
+        classes: generator.classes,
         dtype: manifest.dtype,
         parameterCount,
         payloadBytes: manifest.payload.byteLength,

@@ -19,11 +19,13 @@ declare module 'autocannon' {
     requests?: Request[]
   }
   interface Result {
-    requests: Histogram
+    /** Per-second counts; `total` is every response of the run. */
+    requests: Histogram & { total: number }
     latency: Histogram
     errors: number
     timeouts: number
     non2xx: number
+    /** Seconds, to 10 ms. */
     duration: number
   }
   function autocannon(options: Options): Promise<Result>

@@ -6,9 +6,14 @@
  * 2. forward pass + PNG per image, in Node and inside workerd (`/__bench/render`) (≤ 0.5 ms);
  * 3. HTTP throughput of `/generate?seed=<random>` against the constant-PNG control route
  *    `/__bench/constant?seed=<random>` on the same `wrangler dev`, same duration, alternating
- *    runs to cancel drift (ratio ≥ 0.9).
+ *    in `rounds` short runs per route to cancel drift (ratio ≥ 0.9). Beside req/s it reports the
+ *    CPU time per request of the whole load test (this process, which runs autocannon, plus
+ *    wrangler and workerd), read from /proc on Linux: when the machine is CPU-bound, as a 2-core
+ *    one is here, throughput is inversely proportional to it, and unlike req/s it barely moves
+ *    when other jobs share the cores. Its ratio, constant ÷ generate, is printed as a second,
+ *    load-robust estimate of the throughput ratio.
  *
- * Run: `npm run bench:edge [-- --duration 10 --connections 10 --images 2000]`
+ * Run: `npm run bench:edge [-- --duration 10 --rounds 10 --connections 10 --images 2000]`
  */
 import autocannon from 'autocannon'
 import { spawnSync } from 'node:child_process'
@@ -30,21 +35,29 @@ const MIB = 1024 * 1024
 
 interface Flags {
   duration: number
+  /** Alternating runs per route; `duration / rounds` seconds each. */
+  rounds: number
   connections: number
   images: number
 }
 
 function parseArgs(argv: string[]): Flags {
-  const flags: Flags = { duration: 10, connections: 10, images: 2000 }
+  const flags: Flags = { duration: 10, rounds: 10, connections: 10, images: 2000 }
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '') as keyof Flags
     const value = Number(argv[i + 1])
     if (!(key in flags) || !Number.isInteger(value) || value < 1) {
-      throw new Error(`Expected --duration, --connections or --images N, but got ${argv[i]}.`)
+      const names = '--duration, --rounds, --connections or --images'
+      throw new Error(`Expected ${names} N (a positive integer), but got ${argv[i]}.`)
     }
     flags[key] = value
   }
   return flags
+}
+
+/** Seconds of each alternating run: autocannon takes whole seconds. */
+function roundSeconds(flags: Flags): number {
+  return Math.max(1, Math.round(flags.duration / flags.rounds))
 }
 
 /** Bundles the worker as `npm run build:edge` does; sizes of what `wrangler deploy` uploads. */
@@ -89,6 +102,44 @@ async function workerdTiming(url: string, images: number): Promise<RenderTiming>
   }
   await get(Math.min(images, 200))
   return get(images)
+}
+
+/**
+ * CPU seconds (user + system, all threads) used so far by this process and every live process it
+ * started (wrangler, workerd), from /proc/<pid>/stat; NaN where there is no /proc.
+ */
+function treeCpuSeconds(): number {
+  const USER_HZ = 100 // the unit of utime/stime in /proc/<pid>/stat on Linux
+  const parent = new Map<number, number>()
+  const cpu = new Map<number, number>()
+  let names: string[]
+  try {
+    names = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {
+    return NaN
+  }
+  for (const name of names) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+    } catch {
+      continue // exited meanwhile
+    }
+    // After "pid (comm) ": state, ppid, …; utime and stime are fields 14 and 15 of the line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    parent.set(Number(name), Number(fields[1]))
+    cpu.set(Number(name), (Number(fields[11]) + Number(fields[12])) / USER_HZ)
+  }
+  let total = 0
+  for (const [pid, seconds] of cpu) {
+    for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
+      if (p === process.pid) {
+        total += seconds
+        break
+      }
+    }
+  }
+  return total
 }
 
 /** One autocannon run over `path?seed=<random uint32>`. */
@@ -137,31 +188,54 @@ async function main(): Promise<void> {
     const routes = { generate: '/generate', constant: '/__bench/constant' } as const
     for (const path of Object.values(routes)) await load(server.url, path, flags, 2) // warm-up
     const rps = { generate: [] as number[], constant: [] as number[] }
+    const cpuSeconds = { generate: 0, constant: 0 }
+    const requests = { generate: 0, constant: 0 }
     const p50 = { generate: 0, constant: 0 }
     const p99 = { generate: 0, constant: 0 }
-    // Two alternating halves per route, so drift (thermal, background load) hits both alike.
-    for (let round = 0; round < 2; round++) {
-      for (const name of ['constant', 'generate'] as const) {
-        const result = await load(server.url, routes[name], flags, Math.max(1, flags.duration / 2))
-        rps[name].push(result.requests.average)
+    // Short alternating runs (the order swapped every round), so that drift and bursts of
+    // background load on a shared machine hit both routes alike.
+    for (let round = 0; round < flags.rounds; round++) {
+      const order = ['constant', 'generate'] as const
+      for (const name of round % 2 === 0 ? order : [...order].reverse()) {
+        const cpuBefore = treeCpuSeconds()
+        const result = await load(server.url, routes[name], flags, roundSeconds(flags))
+        cpuSeconds[name] += treeCpuSeconds() - cpuBefore
+        requests[name] += result.requests.total
+        // total ÷ seconds, not autocannon's per-second average: a 1 s run has one sample
+        rps[name].push(result.requests.total / result.duration)
         p50[name] = Math.max(p50[name], result.latency.p50)
         p99[name] = Math.max(p99[name], result.latency.p99)
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
     for (const name of ['generate', 'constant'] as const) {
-      const latency = `p50 ${p50[name]} ms, p99 ${p99[name]} ms`
+      const latency = `p50 ${p50[name]} ms, p99 ${p99[name]} ms (worst run)`
       rows.push([`${routes[name]}`, `${mean(rps[name]).toFixed(0)} req/s (${latency})`, ''])
     }
     const ratio = mean(rps.generate) / mean(rps.constant)
     rows.push(['generate / constant', ratio.toFixed(3), ratio >= 0.9 ? '≥ 0.9 ok' : '≥ 0.9 UNDER'])
+    const pairs = rps.generate.map((g, i) => (g / rps.constant[i]).toFixed(2)).join(' ')
+    rows.push(['  per round', pairs, ''])
+    const cpuMs = (name: keyof typeof routes) => (1000 * cpuSeconds[name]) / requests[name]
+    const cpuRatio = cpuMs('constant') / cpuMs('generate')
+    rows.push([
+      'CPU per request',
+      `generate ${ms(cpuMs('generate'))}, constant ${ms(cpuMs('constant'))}`,
+      '',
+    ])
+    rows.push([
+      'constant / generate CPU',
+      cpuRatio.toFixed(3),
+      cpuRatio >= 0.9 ? '≥ 0.9 ok' : '≥ 0.9 UNDER',
+    ])
   } finally {
     await server.stop()
   }
 
   const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)))
   console.log(
-    `\nedge bench: ${flags.connections} connections, ${flags.duration} s per route, ` +
+    `\nedge bench: ${flags.connections} connections, ` +
+      `${flags.rounds} × ${roundSeconds(flags)} s per route, ` +
       `${flags.images} images per timing`,
   )
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i])).join(' │ '))

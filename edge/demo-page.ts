@@ -7,6 +7,8 @@
  *   browser by the shared engine, on the model payload fetched once from a content-hashed URL.
  * The page's state arrives in a JSON block with the model manifest, so the script needs no other
  * request than the payload. Only integers and server-made URLs are interpolated into the markup.
+ * A conditional model adds a digit selector (any, or one class), a script-only control like the
+ * walk and the directions.
  */
 import type { Manifest } from '../shared/weights'
 import {
@@ -33,6 +35,8 @@ export interface DemoPageOptions {
   /** `/demo.<hash>.js`. */
   scriptUrl: string
   parameterCount: number
+  /** Classes of a conditional model (the digit selector shows them); 0: no selector. */
+  classes: number
 }
 
 const SEED_MAX = 4294967295
@@ -50,6 +54,7 @@ legend { font-weight: 600; padding: 0 0.25rem; }
 label { display: block; margin: 0.4rem 0 0.15rem; }
 label.inline { display: inline-flex; gap: 0.35rem; align-items: center; margin-right: 1rem; }
 input[type=number] { width: 11ch; font: inherit; padding: 0.2rem 0.3rem; }
+select { font: inherit; padding: 0.2rem 0.3rem; }
 input[type=range] { width: min(18rem, 70%); vertical-align: middle; }
 output { display: inline-block; min-width: 4.5ch; text-align: right;
   font-variant-numeric: tabular-nums; }
@@ -68,8 +73,9 @@ footer { margin-top: 2rem; font-size: 0.9rem; }
  * @example
  * c.html(renderDemoPage({ config, scriptUrl: SCRIPT_PATH, parameterCount }))
  */
-export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOptions): string {
-  const { seed, to, t, directions, view } = config.state
+export function renderDemoPage(options: DemoPageOptions): string {
+  const { config, scriptUrl, parameterCount, classes } = options
+  const { seed, digit, to, t, directions, view } = config.state
   const kib = Math.round(config.manifest.payload.byteLength / 1024)
   const directionRows = Array.from({ length: DIRECTION_COUNT }, (_, k) => {
     const id = directionParam(k)
@@ -82,8 +88,28 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
   const checked = (v: string) => (view === v ? ' checked' : '')
   const side = Math.sqrt(GRID_SIZE)
   const params = parameterCount.toLocaleString('en-US')
-  const walk = `/interpolate?from=${seed}&amp;to=${to}`
+  // `&digit=…` on every API URL when a digit is chosen (only integers go into the markup).
+  const withDigit = digit === undefined ? '' : `&amp;digit=${digit}`
+  const walk = `/interpolate?from=${seed}&amp;to=${to}${withDigit}`
   const apng = `${walk}&amp;steps=16&amp;scale=4&amp;format=apng`
+  const option = (value: string, text: string, selected: boolean) =>
+    `<option value="${value}"${selected ? ' selected' : ''}>${text}</option>`
+  const digitOptions = [
+    option('', `Any: the seed picks it (seed mod ${classes})`, digit === undefined),
+    ...Array.from({ length: Math.min(classes, 10) }, (_, d) => option(`${d}`, `${d}`, digit === d)),
+  ].join('\n      ')
+  // Only for a conditional model: an unconditional one draws whatever digit the seed gives.
+  const digitFieldset =
+    classes === 0
+      ? ''
+      : `
+  <fieldset class="js" hidden disabled>
+    <legend>Digit</legend>
+    <label for="digit">Digit to draw</label>
+    <select id="digit" name="digit">
+      ${digitOptions}
+    </select>
+  </fieldset>`
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -110,7 +136,7 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
     <input id="seed" name="seed" type="number" inputmode="numeric" min="0" max="${SEED_MAX}"
       step="1" required value="${seed}">
     <button type="submit">Show</button>
-  </fieldset>
+  </fieldset>${digitFieldset}
   <fieldset class="js" hidden disabled>
     <legend>View</legend>
     <label class="inline">
@@ -143,20 +169,20 @@ export function renderDemoPage({ config, scriptUrl, parameterCount }: DemoPageOp
 <figure>
   <canvas id="view" width="28" height="28" role="img" aria-label="Digit, loading" hidden></canvas>
   <noscript>
-    <img src="/generate?seed=${seed}&amp;scale=16" width="448" height="448"
+    <img src="/generate?seed=${seed}${withDigit}&amp;scale=16" width="448" height="448"
       alt="Digit generated from seed ${seed}">
     <p>The walk to seed ${to}:</p>
     <img src="${apng}" width="112" height="112"
       alt="Animation of the walk from seed ${seed} to seed ${to}">
   </noscript>
-  <figcaption id="caption">Seed ${seed}</figcaption>
+  <figcaption id="caption">Seed ${seed}${digit === undefined ? '' : `, digit ${digit}`}</figcaption>
   <p id="timing" role="status" aria-live="polite"></p>
 </figure>
 </main>
 <footer>
   <p>The same digits over HTTP:
-  <a id="api-generate" href="/generate?seed=${seed}&amp;scale=8">/generate</a>,
-  <a id="api-grid" href="/grid?seed=${seed}&amp;n=${GRID_SIZE}&amp;scale=2">/grid</a>,
+  <a id="api-generate" href="/generate?seed=${seed}${withDigit}&amp;scale=8">/generate</a>,
+  <a id="api-grid" href="/grid?seed=${seed}&amp;n=${GRID_SIZE}${withDigit}&amp;scale=2">/grid</a>,
   <a id="api-interpolate" href="${walk}&amp;steps=8&amp;scale=4">/interpolate</a>,
   <a href="/model">/model</a>. The model payload (${kib} KiB) is fetched once and cached.</p>
 </footer>

@@ -18,7 +18,7 @@ import type { DemoState } from '../web/state'
 import type { AppEnv } from './app'
 import { renderDemoPage } from './demo-page'
 import { etagMatches, IMMUTABLE, randomSeed } from './png-response'
-import { parseQuery, SEED } from './query'
+import { checkDigit, DIGIT, parseQuery, SEED } from './query'
 import type { QueryParam } from './query'
 
 const SCRIPT_HASH = sha256Hex(new TextEncoder().encode(demoScript)).slice(0, 16)
@@ -29,6 +29,8 @@ const DIRECTION = { min: -DIRECTION_MAX, max: DIRECTION_MAX, default: 0 } as con
 /** The query of `/`: the page state of web/state.ts. No `seed` ⇒ a random one (not cached). */
 export const PAGE_PARAMS = {
   seed: SEED,
+  // Conditional models only (an unconditional one answers 400, as /generate does).
+  digit: DIGIT,
   to: SEED,
   t: { min: 0, max: T_MAX, default: 0 },
   // d1 … d4: one per DIRECTION_COUNT (checked in test/edge/demo.test.ts)
@@ -63,16 +65,18 @@ const CSP = [
  */
 export function addDemoRoutes(app: Hono<AppEnv>, withModel: MiddlewareHandler<AppEnv>): void {
   app.get('/', validator('query', parseQuery(PAGE_PARAMS)), withModel, (c) => {
-    const { seed: given, to, t, d1, d2, d3, d4, view } = c.req.valid('query')
+    const { seed: given, digit, to, t, d1, d2, d3, d4, view } = c.req.valid('query')
+    const { manifest, generator, sha256, parameterCount } = c.var.model
+    checkDigit(digit, generator.classes)
     const seed = given ?? randomSeed()
     const state: DemoState = {
       seed,
+      ...(digit !== undefined && { digit }),
       to: to ?? defaultTarget(seed),
       t,
       directions: [d1, d2, d3, d4],
       view,
     }
-    const { manifest, sha256, parameterCount } = c.var.model
     const fixed = given !== undefined
     const etag = `"${sha256}:page:${SCRIPT_HASH}:${stateQuery(state)}"`
     const headers = {
@@ -84,7 +88,13 @@ export function addDemoRoutes(app: Hono<AppEnv>, withModel: MiddlewareHandler<Ap
     }
     if (fixed && etagMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers)
     const config = { state, modelUrl: `/model/${sha256}.bin`, manifest }
-    return c.body(renderDemoPage({ config, scriptUrl: SCRIPT_PATH, parameterCount }), 200, headers)
+    const page = renderDemoPage({
+      config,
+      scriptUrl: SCRIPT_PATH,
+      parameterCount,
+      classes: generator.classes,
+    })
+    return c.body(page, 200, headers)
   })
 
   app.get(SCRIPT_PATH, validator('query', parseQuery({})), (c) => {

@@ -36,6 +36,11 @@ export interface DevServerOptions {
   timeoutMs?: number
   /** wrangler's `--log-level`; `warn` drops the per-request log line (the bench sets it). */
   logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error' | 'none'
+  /**
+   * Another entry module than wrangler.toml's `main`, relative to the repository root, with the
+   * same rules and build step (a test serving a fixture model).
+   */
+  entry?: string
 }
 
 /** Error for a wrangler that exits or never answers; its message ends with wrangler's output. */
@@ -53,7 +58,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const port = await freePort()
   const inspectorPort = await freePort()
   const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port)]
+  const args = ['dev', ...(options.entry ? [options.entry] : [])]
+  args.push('--ip', '127.0.0.1', '--port', String(port))
   args.push('--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false')
   if (options.logLevel) args.push('--log-level', options.logLevel)
   const child = spawn(`${ROOT}node_modules/.bin/wrangler`, [...args, ...vars], {

@@ -7,6 +7,7 @@
  * advance on I/O, a Spectre mitigation), so this reports 0 there. Local workerd (`wrangler dev`)
  * runs real clocks; averaging over many images keeps its millisecond granularity irrelevant.
  */
+import { seedLabel } from '../shared/condition'
 import type { Generator } from '../shared/forward'
 import { toGray } from '../shared/forward'
 import { sampleLatent } from '../shared/latent'
@@ -39,7 +40,8 @@ export function measureRender(
   let bytes = 0
   const t0 = now()
   for (let seed = 0; seed < images; seed++) {
-    gray.push(toGray(generator.run(sampleLatent(seed, generator.latentDim))))
+    const label = seedLabel(seed, generator.classes)
+    gray.push(toGray(generator.run(sampleLatent(seed, generator.latentDim), label)))
   }
   const t1 = now()
   for (const pixels of gray) bytes += encodePng(pixels, 28, 28).byteLength

@@ -1,10 +1,12 @@
 /**
  * @module edge/query
  * Strict query-string parsing for the image routes and the demo page. Every parameter is a plain
- * base-10 integer in a fixed range (with a leading `-` only where the range has negatives) or one
- * word of a fixed list; anything else, a repeated parameter, a missing required one, or a parameter
- * the route does not know is a 400 naming the parameter. Strictness keeps URLs canonical enough to
- * cache forever: `?seed=42&x=1` would otherwise be a second cache key for the same bytes.
+ * base-10 integer in a fixed range (with a leading `-` only where the range has negatives), one
+ * word of a fixed list, or either (`digit=0..9|all` on `/grid`); anything else, a repeated
+ * parameter, a missing required one, or a parameter the route does not know is a 400 naming the
+ * parameter. Strictness keeps URLs canonical enough to cache forever: `?seed=42&x=1` would
+ * otherwise be a second cache key for the same bytes. `digit` is also checked against the model
+ * ({@link checkDigit}): an unconditional model refuses it.
  */
 import { HTTPException } from 'hono/http-exception'
 
@@ -23,8 +25,13 @@ export interface EnumParam {
   default?: string
 }
 
+/** An integer parameter that also takes a few words, e.g. `digit=0..9|all`. */
+export interface IntOrWordParam extends IntParam {
+  words: readonly string[]
+}
+
 /** Any parameter `parseQuery` understands. */
-export type QueryParam = IntParam | EnumParam
+export type QueryParam = IntParam | EnumParam | IntOrWordParam
 
 /** The latent seed: any uint32. */
 export const SEED = { min: 0, max: 0xffffffff } as const satisfies IntParam
@@ -32,6 +39,13 @@ export const SEED = { min: 0, max: 0xffffffff } as const satisfies IntParam
 export const SCALE = { min: 1, max: 16, default: 1 } as const satisfies IntParam
 /** Number of digits on a grid. */
 export const COUNT = { min: 1, max: 64, default: 16 } as const satisfies IntParam
+/**
+ * The class a conditional model draws (the digit, for MNIST). Optional: without it the seed picks
+ * the class (`seedLabel`, shared/condition). Unconditional models refuse it ({@link checkDigit}).
+ */
+export const DIGIT = { min: 0, max: 9 } as const satisfies IntParam
+/** `/grid`'s digit: one class for every tile, or `all`: one row of every class per seed. */
+export const GRID_DIGIT = { ...DIGIT, words: ['all'] } as const satisfies IntOrWordParam
 
 /** Parsed query: parameters with a default or required are always present, others may not be. */
 export type ParsedQuery<S extends Record<string, QueryParam>> = {
@@ -39,9 +53,11 @@ export type ParsedQuery<S extends Record<string, QueryParam>> = {
     ? S[K] extends { default: string }
       ? S[K]['values'][number]
       : S[K]['values'][number] | undefined
-    : S[K] extends { default: number } | { required: true }
-      ? number
-      : number | undefined
+    : S[K] extends IntOrWordParam
+      ? number | S[K]['words'][number] | undefined
+      : S[K] extends { default: number } | { required: true }
+        ? number
+        : number | undefined
 }
 
 /** Raw query as `validator('query', …)` hands it over: repeated keys become arrays. */
@@ -87,7 +103,12 @@ export function parseQuery<const S extends Record<string, QueryParam>>(
         }
         out[name] = spec.default
       } else {
-        out[name] = 'values' in spec ? parseWord(name, raw, spec) : parseInteger(name, raw, spec)
+        out[name] =
+          'values' in spec
+            ? parseWord(name, raw, spec)
+            : 'words' in spec && spec.words.includes(raw)
+              ? raw
+              : parseInteger(name, raw, spec)
       }
     }
     return out as ParsedQuery<S>
@@ -110,11 +131,34 @@ export function parseWord(name: string, raw: string, spec: EnumParam): string {
   return raw
 }
 
-/** "Expected seed to be an integer in 0..4294967295" / "Expected format to be one of png, apng". */
+/**
+ * Checks a parsed `digit` against the model's classes: a conditional model takes any of them (and
+ * `all` where the route has it), an unconditional one (`classes` 0) none, since it cannot choose.
+ * @throws HTTPException 400 naming `digit` and why.
+ * @example checkDigit(7, generator.classes) // 7, or a 400 on an unconditional model
+ */
+export function checkDigit<D extends number | string | undefined>(digit: D, classes: number): D {
+  if (digit === undefined) return digit
+  if (classes === 0) {
+    throw badRequest(
+      `Expected no digit: this model is unconditional (the seed alone decides which digit it ` +
+        `draws), but got digit=${digit}.`,
+    )
+  }
+  if (typeof digit === 'number' && digit >= classes) {
+    throw badRequest(`Expected digit to be an integer in 0..${classes - 1}, but got ${digit}.`)
+  }
+  return digit
+}
+
+/**
+ * "Expected seed to be an integer in 0..4294967295" / "Expected format to be one of png, apng" /
+ * "Expected digit to be an integer in 0..9 or all".
+ */
 function expected(name: string, spec: QueryParam): string {
-  return 'values' in spec
-    ? `Expected ${name} to be one of ${spec.values.join(', ')}`
-    : `Expected ${name} to be an integer in ${spec.min}..${spec.max}`
+  if ('values' in spec) return `Expected ${name} to be one of ${spec.values.join(', ')}`
+  const words = 'words' in spec ? spec.words.map((w) => ` or ${w}`).join('') : ''
+  return `Expected ${name} to be an integer in ${spec.min}..${spec.max}${words}`
 }
 
 function badRequest(message: string): HTTPException {

@@ -10,7 +10,12 @@
  * `slerp(a, b, t) = sin((1 − t)·ω)/sin ω · a + sin(t·ω)/sin ω · b`. It keeps the norm of Gaussian
  * latents (≈ √dim) along the path, where a straight line would pass through low-norm latents the
  * generator never saw in training. `t = 0` and `t = 1` return `a` and `b` bit for bit.
+ *
+ * A conditional generator keeps one class along the whole walk: the caller's `label`, by default
+ * the one the start seed picks (`seedLabel(from)`, shared/condition), so the walk moves the style
+ * while the digit stays.
  */
+import { seedLabel } from './condition'
 import { detAcos, detSin } from './dettrig'
 import { toGray, type Generator } from './forward'
 import { encodeApng } from './apng'
@@ -140,7 +145,9 @@ export function moveAlong(
 
 /**
  * The 8-bit grey images along the interpolation from `from` to `to`, `steps` of them; the first and
- * last equal `renderDigit(generator, from)` and `renderDigit(generator, to)`.
+ * last equal `renderDigit(generator, from, label)` and `renderDigit(generator, to, label)`. On a
+ * conditional generator every image is class `label`, by default `seedLabel(from)`.
+ * @throws RangeError for a bad seed or steps, or a label the generator does not take.
  * @example const tiles = renderInterpolation(generator, 42, 7, 8) // 8 × Uint8Array(784)
  */
 export function renderInterpolation(
@@ -148,14 +155,17 @@ export function renderInterpolation(
   from: number,
   to: number,
   steps: number,
+  label?: number,
 ): Uint8Array[] {
   const zs = interpolateLatents(from, to, steps, generator.latentDim)
-  return zs.map((z) => toGray(generator.run(z)))
+  const fixed = label ?? seedLabel(from, generator.classes)
+  return zs.map((z) => toGray(generator.run(z, fixed)))
 }
 
 /**
- * A PNG strip of the interpolation: `steps` digits in one row without padding, upscaled `scale`×.
- * @throws RangeError for a bad seed, steps outside 2..1024 or a scale outside 1..16.
+ * A PNG strip of the interpolation: `steps` digits in one row without padding, upscaled `scale`×,
+ * all of class `label` (by default the start seed's) on a conditional generator.
+ * @throws RangeError for a bad seed or label, steps outside 2..1024 or a scale outside 1..16.
  * @example const png = renderInterpolationPng(generator, 42, 7, 8, 2) // 448 × 56 px
  */
 export function renderInterpolationPng(
@@ -164,15 +174,17 @@ export function renderInterpolationPng(
   to: number,
   steps: number,
   scale = 1,
+  label?: number,
 ): Uint8Array<ArrayBuffer> {
   const side = imageSide(generator)
-  return tilesPng(renderInterpolation(generator, from, to, steps), side, steps, scale)
+  return tilesPng(renderInterpolation(generator, from, to, steps, label), side, steps, scale)
 }
 
 /**
  * An animated PNG of the interpolation that loops forever: `steps` frames of `FRAME_MS` each, the
- * two seeds' own images held for `HOLD_MS` so the loop reads as "from → to, jump back".
- * @throws RangeError for a bad seed, steps outside 2..1024 or a scale outside 1..16.
+ * two seeds' own images held for `HOLD_MS` so the loop reads as "from → to, jump back". One class,
+ * `label` (by default the start seed's), on a conditional generator.
+ * @throws RangeError for a bad seed or label, steps outside 2..1024 or a scale outside 1..16.
  * @example const apng = renderInterpolationApng(generator, 42, 7, 16, 4) // 112 × 112, 16 frames
  */
 export function renderInterpolationApng(
@@ -181,9 +193,10 @@ export function renderInterpolationApng(
   to: number,
   steps: number,
   scale = 1,
+  label?: number,
 ): Uint8Array<ArrayBuffer> {
   const side = imageSide(generator)
-  const tiles = renderInterpolation(generator, from, to, steps)
+  const tiles = renderInterpolation(generator, from, to, steps, label)
   const frames = tiles.map((tile) => (scale === 1 ? tile : upscale(tile, side, side, scale)))
   const delayMs = frames.map((_, i) => (i === 0 || i === steps - 1 ? HOLD_MS : FRAME_MS))
   return encodeApng(frames, side * scale, side * scale, 1, { delayMs })

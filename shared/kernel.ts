@@ -1,14 +1,14 @@
 /**
  * @module shared/kernel
- * Runs the generator's dense layers on the WebAssembly SIMD kernel (shared/kernel.wat, assembled
- * into shared/kernel.wasm): one instance per generator, its linear memory holding the weights
- * (copied once) and the two activation buffers the layers ping-pong between.
+ * Runs the generator's dense and conv layers on the WebAssembly SIMD kernel (shared/kernel.wat,
+ * assembled into shared/kernel.wasm): one instance per generator, its linear memory holding the
+ * weights (copied once) and the two activation buffers the layers ping-pong between.
  *
  * Runtime-free: shared/ never compiles WebAssembly itself, because Cloudflare Workers forbid
  * compiling from bytes at run time. The caller hands over the compiled module: the worker imports
  * shared/kernel.wasm as a `CompiledWasm` module, Node reads and compiles the file
  * (trainer/kernel.ts), a browser compiles the fetched or bundled bytes (`WebAssembly.compile`).
- * Instantiating a compiled module synchronously is allowed everywhere (it is 370 bytes).
+ * Instantiating a compiled module synchronously is allowed everywhere (it is under 1 KB).
  */
 
 /**
@@ -20,7 +20,7 @@ export type KernelModule = object
 /** Units per weight block: the kernel's four f32x4 accumulators. */
 export const KERNEL_BLOCK = 16
 
-/** The module handed over is not the dense kernel (wrong file, or an older build). */
+/** The module handed over is not the kernel (wrong file, or an older build without `conv`). */
 export class KernelError extends Error {
   override name = 'KernelError'
 }
@@ -31,6 +31,7 @@ const PAGE = 65536
 interface KernelExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number }
   dense(x: number, w: number, b: number, y: number, inputs: number, blocks: number): void
+  conv(x: number, w: number, b: number, y: number, ...geometry: number[]): void
 }
 
 /** The slice of the WebAssembly namespace used here, present in every target runtime. */
@@ -39,19 +40,43 @@ interface WasmNamespace {
 }
 
 /** A dense layer as the kernel reads it: `[blocks][inputs][16]` weights and padded bias. */
-export interface KernelLayer {
+export interface KernelDense {
+  kind: 'dense'
   inputs: number
   blocks: number
   weights: Float32Array
   bias: Float32Array
 }
 
+/** A conv layer as the kernel reads it: `[blocks][k][k][channels][16]` weights, padded bias. */
+export interface KernelConv {
+  kind: 'conv'
+  height: number
+  width: number
+  channels: number
+  outHeight: number
+  outWidth: number
+  filters: number
+  kernelSize: number
+  stride: number
+  top: number
+  left: number
+  blocks: number
+  weights: Float32Array
+  bias: Float32Array
+}
+
+export type KernelLayer = KernelDense | KernelConv
+
 /** A kernel instance loaded with one generator's layers. */
 export interface KernelRunner {
-  /** The two activation buffers, views into the instance memory, `width` floats each. */
+  /**
+   * The two activation buffers, views into the instance memory, `width` floats each (a conv
+   * writes up to 16 floats past its output: `width` must leave that slack).
+   */
   buffers: [Float32Array, Float32Array]
   /** Layer `layer` from buffer `from` into the other buffer. */
-  dense(layer: number, from: 0 | 1): void
+  run(layer: number, from: 0 | 1): void
 }
 
 /**
@@ -66,9 +91,13 @@ export function createKernelRunner(
   width: number,
 ): KernelRunner {
   const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly
-  const { memory, dense } = new wasm.Instance(module, {}).exports as Partial<KernelExports>
-  if (typeof dense !== 'function' || typeof memory?.grow !== 'function') {
-    throw new KernelError('Expected the dense kernel module (shared/kernel.wasm), but got another.')
+  const { memory, dense, conv } = new wasm.Instance(module, {}).exports as Partial<KernelExports>
+  if (
+    typeof dense !== 'function' ||
+    typeof conv !== 'function' ||
+    typeof memory?.grow !== 'function'
+  ) {
+    throw new KernelError('Expected the kernel module (shared/kernel.wasm), but got another.')
   }
   // Byte offsets, all 16-byte aligned: buffers first, then each layer's weights and bias.
   const bufferBytes = align16(width * 4)
@@ -89,9 +118,32 @@ export function createKernelRunner(
   const offsets = [0, bufferBytes] as const
   return {
     buffers: [new Float32Array(heap, 0, width), new Float32Array(heap, bufferBytes, width)],
-    dense(i, from) {
+    run(i, from) {
       const { w, b } = pointers[i]
-      dense(offsets[from], w, b, offsets[1 - from], layers[i].inputs, layers[i].blocks)
+      const layer = layers[i]
+      if (layer.kind === 'dense') {
+        dense(offsets[from], w, b, offsets[1 - from], layer.inputs, layer.blocks)
+        return
+      }
+      const { height, width, channels, outHeight, outWidth, filters, kernelSize } = layer
+      const { stride, top, left, blocks } = layer
+      conv(
+        offsets[from],
+        w,
+        b,
+        offsets[1 - from],
+        height,
+        width,
+        channels,
+        outHeight,
+        outWidth,
+        filters,
+        kernelSize,
+        stride,
+        top,
+        left,
+        blocks,
+      )
     },
   }
 }

@@ -3,7 +3,7 @@
  * Validation of untrusted manifest JSON: the error type, "Expected X, but got Y." messages, and
  * the model spec check. `shared/weights` builds the artifact checks on top of these.
  */
-import { classCount, outputSize, SpecError, tensorSpecs } from './spec'
+import { classCount, featureShapes, outputSize, SpecError, tensorSpecs } from './spec'
 import type { LayerSpec, ModelSpec, NetworkSpec } from './spec'
 
 /** An artifact that does not match the format; the message names the first problem found. */
@@ -46,6 +46,17 @@ export function numberIn(path: string, value: unknown, lo: number, hi: number, o
 }
 
 const ACTIVATIONS = ['leakyRelu', 'relu', 'tanh', 'sigmoid', 'linear']
+const LAYER_KINDS = [
+  'dense',
+  'batchNorm',
+  'activation',
+  'dropout',
+  'condition',
+  'reshape',
+  'conv2d',
+  'upsample',
+  'flatten',
+]
 
 function checkLayer(path: string, v: unknown): LayerSpec {
   if (!isRecord(v)) fail(`${path} to be an object`, v)
@@ -82,8 +93,27 @@ function checkLayer(path: string, v: unknown): LayerSpec {
     case 'condition':
       positiveInteger(`${path}.classes`, v.classes)
       break
+    case 'reshape':
+      if (!Array.isArray(v.shape) || v.shape.length !== 3) {
+        fail(`${path}.shape to be [height, width, channels]`, v.shape)
+      }
+      v.shape.forEach((n, i) => positiveInteger(`${path}.shape[${i}]`, n))
+      break
+    case 'conv2d':
+      named()
+      positiveInteger(`${path}.inChannels`, v.inChannels)
+      positiveInteger(`${path}.filters`, v.filters)
+      positiveInteger(`${path}.kernelSize`, v.kernelSize)
+      if (v.stride !== 1 && v.stride !== 2) fail(`${path}.stride to be 1 or 2`, v.stride)
+      if (v.padding !== 'same') fail(`${path}.padding to be "same"`, v.padding)
+      break
+    case 'upsample':
+      if (v.factor !== 2) fail(`${path}.factor to be 2`, v.factor)
+      break
+    case 'flatten':
+      break
     default:
-      fail(`${path}.kind to be one of dense, batchNorm, activation, dropout, condition`, v.kind)
+      fail(`${path}.kind to be one of ${LAYER_KINDS.join(', ')}`, v.kind)
   }
   return v as unknown as LayerSpec
 }
@@ -95,7 +125,7 @@ function checkNetwork(path: string, v: unknown): NetworkSpec {
   v.layers.forEach((layer, i) => checkLayer(`${path}.layers[${i}]`, layer))
   const net = v as unknown as NetworkSpec
   try {
-    outputSize(net)
+    featureShapes(net)
     classCount(net)
   } catch (err) {
     if (err instanceof SpecError) throw new WeightFormatError(err.message, { cause: err })

@@ -5,9 +5,15 @@
  * Why: the tutorial generator's f16 kernels are 1.12 MiB raw, over the 1 MiB budget for a model
  * bundled into a Worker, and int8 moves pixels by up to ~18 grey levels. Splitting every 2-byte
  * word into a high-byte plane (sign and exponent: very repetitive) and a low-byte plane before
- * deflate keeps the exact f16 values in about 0.8 MiB. fflate is already in every bundle for PNG.
+ * deflate keeps the exact f16 values in about 0.98 MiB. fflate is already in every bundle for PNG.
+ *
+ * The deflate stream is whichever is smaller of fflate's level 9 and a literals-only encoding
+ * (`shared/deflate-literals`): on nearly random bytes such as the low bytes of quantized weights,
+ * LZ77 matches cost more than they save, and literals alone are smaller (the shipped model's q14
+ * payload: 863 KiB instead of 889 KiB). Both are standard deflate, so the reader is unchanged.
  */
 import { deflateSync, inflateSync } from 'fflate'
+import { deflateLiterals } from './deflate-literals'
 
 /** `shuffle2-deflate`: byte planes of 2-byte words (all even bytes, then all odd), then deflate. */
 export type PayloadEncoding = 'shuffle2-deflate'
@@ -15,7 +21,8 @@ export const PAYLOAD_ENCODINGS: readonly PayloadEncoding[] = ['shuffle2-deflate'
 
 /**
  * Encode a raw payload. Deterministic: fixed deflate level and memory (fflate otherwise derives
- * the memory level with `Math.log`, which engines may round differently).
+ * the memory level with `Math.log`, which engines may round differently), a literals-only encoder
+ * that depends only on its input, and ties go to fflate.
  * @example const stored = packPayload(raw) // smaller; unpackPayload(stored, raw.length) gives raw
  */
 export function packPayload(raw: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -26,7 +33,9 @@ export function packPayload(raw: Uint8Array): Uint8Array<ArrayBuffer> {
     planes[half + i] = raw[2 * i + 1]
   }
   if (raw.length & 1) planes[raw.length - 1] = raw[raw.length - 1]
-  return deflateSync(planes, { level: 9, mem: 8 }) as Uint8Array<ArrayBuffer>
+  const lz = deflateSync(planes, { level: 9, mem: 8 }) as Uint8Array<ArrayBuffer>
+  const literals = deflateLiterals(planes)
+  return literals.length < lz.length ? literals : lz
 }
 
 /**

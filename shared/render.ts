@@ -1,11 +1,14 @@
 /**
  * @module shared/render
  * Seed → PNG bytes: the one pipeline behind the worker's `/generate` and `/grid` and the Node
- * `npm run generate` / `npm run sample` commands, so that the same seed, scale and model give
- * byte-identical PNGs everywhere. Runtime-free (no Node APIs).
+ * `npm run generate` / `npm run sample` commands, so that the same seed, scale, digit and model
+ * give byte-identical PNGs everywhere. Runtime-free (no Node APIs).
  *
- * Pipeline: sampleLatent(seed) → generator.run → toGray → tile (grids) → upscale → encodePng.
+ * Pipeline: sampleLatent(seed) → generator.run(z, label) → toGray → tile (grids) → upscale →
+ * encodePng. A conditional generator draws the class `label`; when the caller names none, the
+ * seed picks it (`seedLabel` in shared/condition), so a seed alone always means one image.
  */
+import { seedLabel } from './condition'
 import { toGray, type Generator } from './forward'
 import { tileGrid, upscale } from './image'
 import { sampleLatent } from './latent'
@@ -18,27 +21,32 @@ export const MAX_SCALE = 16
 const TWO_POW_32 = 4294967296
 
 /**
- * The 8-bit grey image for one seed, `side × side` (28 × 28 for MNIST).
+ * The 8-bit grey image for one seed, `side × side` (28 × 28 for MNIST). `label` is the class a
+ * conditional generator draws, by default the seed's (`seedLabel`); unconditional ones take none.
+ * @throws RangeError for a bad seed, or a label the generator does not take.
  * @example const gray = renderDigit(generator, 42) // Uint8Array(784)
  */
-export function renderDigit(generator: Generator, seed: number): Uint8Array {
+export function renderDigit(generator: Generator, seed: number, label?: number): Uint8Array {
   assertUint32(seed, 'seed')
-  return toGray(generator.run(sampleLatent(seed, generator.latentDim)))
+  const z = sampleLatent(seed, generator.latentDim)
+  return toGray(generator.run(z, label ?? seedLabel(seed, generator.classes)))
 }
 
 /**
- * The PNG (grayscale, `28·scale` square) of the digit for `seed`.
- * @throws RangeError for a seed outside [0, 2^32 − 1] or a scale outside 1..16.
- * @example const png = renderDigitPng(generator, 42, 4) // 112 × 112 PNG
+ * The PNG (grayscale, `28·scale` square) of the digit for `seed`, drawn as class `label` (by
+ * default the seed's) on a conditional generator.
+ * @throws RangeError for a seed outside [0, 2^32 − 1], a scale outside 1..16 or a bad label.
+ * @example const png = renderDigitPng(generator, 42, 4, 7) // 112 × 112 PNG of a 7
  */
 export function renderDigitPng(
   generator: Generator,
   seed: number,
   scale = 1,
+  label?: number,
 ): Uint8Array<ArrayBuffer> {
   assertScale(scale)
   const side = imageSide(generator)
-  const gray = renderDigit(generator, seed)
+  const gray = renderDigit(generator, seed, label)
   const pixels = scale === 1 ? gray : upscale(gray, side, side, scale)
   return encodePng(pixels, side * scale, side * scale, 1)
 }
@@ -46,7 +54,10 @@ export function renderDigitPng(
 /**
  * A PNG grid of `n` digits for the consecutive seeds `seedStart, seedStart + 1, …` (mod 2^32),
  * row-major in `ceil(sqrt(n))` columns without padding; unused cells of the last row are black.
- * @throws RangeError for a bad seed, a non-positive or fractional `n`, or a scale outside 1..16.
+ * On a conditional generator every tile is class `label`, or without one each tile's seed picks
+ * its class (`seedLabel`: consecutive seeds cycle through the classes).
+ * @throws RangeError for a bad seed or label, a non-positive or fractional `n`, or a scale outside
+ * 1..16.
  * @example const png = renderGridPng(generator, 0, 100) // 10 × 10 digits, 280 × 280 px
  */
 export function renderGridPng(
@@ -54,16 +65,48 @@ export function renderGridPng(
   seedStart: number,
   n: number,
   scale = 1,
+  label?: number,
 ): Uint8Array<ArrayBuffer> {
   assertUint32(seedStart, 'seed')
   assertScale(scale)
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`Expected n to be a positive integer, but got ${n}.`)
+  assertCount('n', n)
+  const side = imageSide(generator)
+  const tiles: Uint8Array[] = []
+  for (let i = 0; i < n; i++) {
+    const seed = (seedStart + i) % TWO_POW_32
+    tiles.push(renderDigit(generator, seed, label))
+  }
+  return tilesPng(tiles, side, gridColumns(n), scale)
+}
+
+/**
+ * A PNG of every class of a conditional generator for `rows` consecutive seeds: row `r` holds
+ * classes `0 … classes − 1` (the digits 0–9 for MNIST), left to right, all drawn from the latent
+ * of seed `seedStart + r` (mod 2^32). `classes` columns, no padding.
+ * @throws RangeError for an unconditional generator, a bad seed, a non-positive or fractional
+ * `rows`, or a scale outside 1..16.
+ * @example const png = renderClassGridPng(generator, 1, 2) // 0–9 for seeds 1 and 2, 280 × 56 px
+ */
+export function renderClassGridPng(
+  generator: Generator,
+  seedStart: number,
+  rows: number,
+  scale = 1,
+): Uint8Array<ArrayBuffer> {
+  assertUint32(seedStart, 'seed')
+  assertScale(scale)
+  assertCount('rows', rows)
+  const classes = generator.classes
+  if (classes === 0) {
+    throw new RangeError('Expected a conditional generator, but got an unconditional one.')
   }
   const side = imageSide(generator)
   const tiles: Uint8Array[] = []
-  for (let i = 0; i < n; i++) tiles.push(renderDigit(generator, (seedStart + i) % TWO_POW_32))
-  return tilesPng(tiles, side, gridColumns(n), scale)
+  for (let r = 0; r < rows; r++) {
+    const z = sampleLatent((seedStart + r) % TWO_POW_32, generator.latentDim)
+    for (let label = 0; label < classes; label++) tiles.push(toGray(generator.run(z, label)))
+  }
+  return tilesPng(tiles, side, classes, scale)
 }
 
 /** Square grayscale tiles laid out `cols` wide without padding, upscaled `scale`×, as a PNG. */
@@ -92,6 +135,12 @@ export function imageSide(generator: Generator): number {
     )
   }
   return side
+}
+
+function assertCount(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`Expected ${name} to be a positive integer, but got ${n}.`)
+  }
 }
 
 function assertScale(scale: number): void {

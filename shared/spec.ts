@@ -55,9 +55,64 @@ export interface ConditionSpec {
   classes: number
 }
 
-export type LayerSpec = DenseSpec | BatchNormSpec | ActivationSpec | DropoutSpec | ConditionSpec
+/**
+ * Reads flat features as one image's feature map `[height, width, channels]` (NHWC). No value
+ * moves: maps are stored row-major in (h, w, c) order, so a 28×28×1 map is the MNIST image vector
+ * as it is. Takes flat features only (a map goes through `flatten` first).
+ */
+export interface ReshapeSpec {
+  kind: 'reshape'
+  shape: [number, number, number]
+}
 
-/** A feed-forward stack over a flat input vector. */
+/**
+ * 2-D convolution of a feature map, kernel `[kernelSize, kernelSize, inChannels, filters]` and bias
+ * `[filters]`: `y[oy, ox, f] = b[f] + Σ_{ky, kx, c} k[ky, kx, c, f] · x[oy·s + ky − top,
+ * ox·s + kx − left, c]` over the taps inside the input; `same` padding as TensorFlow/Keras
+ * (`top`, `left`: see {@link convGeometry}).
+ */
+export interface Conv2dSpec {
+  kind: 'conv2d'
+  name: string
+  inChannels: number
+  filters: number
+  kernelSize: number
+  stride: 1 | 2
+  padding: 'same'
+}
+
+/** Nearest-neighbour 2× upsampling of a map: `y[oy, ox, c] = x[⌊oy / 2⌋, ⌊ox / 2⌋, c]`. */
+export interface UpsampleSpec {
+  kind: 'upsample'
+  factor: 2
+}
+
+/** A feature map back to flat features, row-major (h, w, c): again no value moves. */
+export interface FlattenSpec {
+  kind: 'flatten'
+}
+
+export type LayerSpec =
+  | DenseSpec
+  | BatchNormSpec
+  | ActivationSpec
+  | DropoutSpec
+  | ConditionSpec
+  | ReshapeSpec
+  | Conv2dSpec
+  | UpsampleSpec
+  | FlattenSpec
+
+/**
+ * Features between layers: `[n]` flat, or `[height, width, channels]` for a feature map. A
+ * BatchNorm on a map normalizes per channel (`features` = channels).
+ */
+export type FeatureShape = readonly [number] | readonly [number, number, number]
+
+/**
+ * A feed-forward stack from a flat input vector to flat outputs (maps live between a `reshape`
+ * and a `flatten`).
+ */
 export interface NetworkSpec {
   inputs: number
   layers: LayerSpec[]
@@ -86,97 +141,110 @@ export class SpecError extends Error {
   override name = 'SpecError'
 }
 
-export interface TutorialMlpOptions {
-  latentDim?: number
-  /** Dropout rate after each hidden layer of D; 0 adds no dropout layers. */
-  dDropout?: number
-  /** Drop the sigmoid from D's output (WGAN-GP critic). The BCE loss works on logits either way. */
-  critic?: boolean
-  /** Condition G and D on a class label (one-hot appended to their inputs); 0 = unconditional. */
-  classes?: number
+export { dcgan, tutorialMlp, type DcganOptions, type TutorialMlpOptions } from './presets'
+
+/** Most values one layer may output (2^24 floats, 64 MiB): bounds what a manifest can allocate. */
+export const MAX_FEATURES = 1 << 24
+
+/**
+ * `same` padding along one axis, as TensorFlow/Keras: `out = ⌈size / stride⌉`, and the
+ * `max((out − 1)·stride + kernel − size, 0)` padding split with the odd one after
+ * (`before = ⌊total / 2⌋`). A 4×4 stride-2 kernel on 28 pads 1 and 1 (PyTorch's `padding=1`).
+ * @example convGeometry(28, 3, 2) // { out: 14, before: 0, after: 1 }
+ */
+export function convGeometry(size: number, kernel: number, stride: number) {
+  const out = Math.ceil(size / stride)
+  const total = Math.max((out - 1) * stride + kernel - size, 0)
+  const before = Math.floor(total / 2)
+  return { out, before, after: total - before }
+}
+
+function describe(shape: FeatureShape): string {
+  return shape.length === 1 ? `${shape[0]} flat features` : `a [${shape.join(', ')}] map`
 }
 
 /**
- * The classic tutorial GAN (PyTorch-GAN `gan.py` shape, Keras momentum semantics):
- * G: z(100) → 128 → 256 → 512 → 784, each hidden block Dense → BatchNorm (not on the first) →
- * LeakyReLU(0.2), output Dense → tanh. D: 784 → 512 → 256 → 1 with LeakyReLU(0.2), output sigmoid.
- * BatchNorm sits between Dense and activation so inference-mode BN folds exactly into the Dense.
+ * The features entering each layer, then the network's output: `layers.length + 1` shapes.
+ * @throws SpecError if a layer does not fit its input (sizes, channels, map vs flat), a layer
+ *   outputs more than {@link MAX_FEATURES} values, or the network does not end flat.
+ * @example featureShapes(dcgan().generator).at(-2) // [28, 28, 1]
  */
-export function tutorialMlp(options: TutorialMlpOptions = {}): ModelSpec {
-  const latentDim = options.latentDim ?? 100
-  const dDropout = options.dDropout ?? 0
-  const lrelu: ActivationSpec = { kind: 'activation', fn: 'leakyRelu', alpha: 0.2 }
-  const bn = (name: string, features: number): BatchNormSpec => ({
-    kind: 'batchNorm',
-    name,
-    features,
-    epsilon: 1e-3,
-    momentum: 0.8,
-  })
-  const dense = (name: string, inputs: number, units: number): DenseSpec => ({
-    kind: 'dense',
-    name,
-    inputs,
-    units,
-  })
-  const dropout: LayerSpec[] = dDropout > 0 ? [{ kind: 'dropout', rate: dDropout }] : []
-  const classes = options.classes ?? 0
-  const condition: LayerSpec[] = classes > 0 ? [{ kind: 'condition', classes }] : []
-  return {
-    name: classes > 0 ? 'cgan-mlp' : 'mlp',
-    latentDim,
-    imageShape: [28, 28, 1],
-    generator: {
-      inputs: latentDim,
-      layers: [
-        ...condition,
-        dense('g.dense0', latentDim + classes, 128),
-        lrelu,
-        dense('g.dense1', 128, 256),
-        bn('g.bn1', 256),
-        lrelu,
-        dense('g.dense2', 256, 512),
-        bn('g.bn2', 512),
-        lrelu,
-        dense('g.dense3', 512, 784),
-        { kind: 'activation', fn: 'tanh' },
-      ],
-    },
-    discriminator: {
-      inputs: 784,
-      layers: [
-        ...condition,
-        dense('d.dense0', 784 + classes, 512),
-        lrelu,
-        ...dropout,
-        dense('d.dense1', 512, 256),
-        lrelu,
-        ...dropout,
-        dense('d.dense2', 256, 1),
-        { kind: 'activation', fn: options.critic ? 'linear' : 'sigmoid' },
-      ],
-    },
+export function featureShapes(net: NetworkSpec): FeatureShape[] {
+  let shape: FeatureShape = [net.inputs]
+  const shapes: FeatureShape[] = [shape]
+  const flat = (layer: string): number => {
+    if (shape.length !== 1) {
+      throw new SpecError(`Expected flat features at ${layer}, but got ${describe(shape)}.`)
+    }
+    return shape[0]
   }
+  const map = (layer: string): readonly [number, number, number] => {
+    if (shape.length !== 3) {
+      throw new SpecError(`Expected a feature map at ${layer}, but got ${describe(shape)}.`)
+    }
+    return shape
+  }
+  for (const layer of net.layers) {
+    if (layer.kind === 'dense') {
+      const size = flat(layer.name)
+      if (layer.inputs !== size) {
+        throw new SpecError(
+          `Expected ${layer.name} to take ${size} inputs, but got ${layer.inputs}.`,
+        )
+      }
+      shape = [layer.units]
+    } else if (layer.kind === 'batchNorm') {
+      const features = shape[shape.length - 1]
+      if (layer.features !== features) {
+        const what = shape.length === 1 ? 'features' : 'features (channels)'
+        throw new SpecError(
+          `Expected ${layer.name} to have ${features} ${what}, but got ${layer.features}.`,
+        )
+      }
+    } else if (layer.kind === 'condition') {
+      shape = [flat('condition') + layer.classes]
+    } else if (layer.kind === 'reshape') {
+      const size = flat('reshape')
+      const [h, w, c] = layer.shape
+      if (h * w * c !== size) {
+        throw new SpecError(
+          `Expected reshape to [${layer.shape.join(', ')}] to keep ${size} values, but got ${h * w * c}.`,
+        )
+      }
+      shape = [h, w, c]
+    } else if (layer.kind === 'conv2d') {
+      const [h, w, c] = map(layer.name)
+      if (layer.inChannels !== c) {
+        throw new SpecError(
+          `Expected ${layer.name} to take ${c} channels, but got ${layer.inChannels}.`,
+        )
+      }
+      const { stride, kernelSize: k } = layer
+      shape = [convGeometry(h, k, stride).out, convGeometry(w, k, stride).out, layer.filters]
+    } else if (layer.kind === 'upsample') {
+      const [h, w, c] = map('upsample')
+      shape = [h * layer.factor, w * layer.factor, c]
+    } else if (layer.kind === 'flatten') {
+      const [h, w, c] = map('flatten')
+      shape = [h * w * c]
+    }
+    const values = shape.reduce((a, b) => a * b, 1)
+    if (values > MAX_FEATURES) {
+      throw new SpecError(`Expected at most ${MAX_FEATURES} features per layer, but got ${values}.`)
+    }
+    shapes.push(shape)
+  }
+  if (shape.length !== 1) {
+    throw new SpecError(
+      `Expected the network to end on flat features (add a flatten layer), but got ${describe(shape)}.`,
+    )
+  }
+  return shapes
 }
 
 /** Output size of a network, checking that every layer's input matches the previous output. */
 export function outputSize(net: NetworkSpec): number {
-  let size = net.inputs
-  for (const layer of net.layers) {
-    if (layer.kind === 'dense') {
-      if (layer.inputs !== size) {
-        throw new SpecError(`Expected ${layer.name} to take ${size} inputs, but got ${layer.inputs}.`)
-      }
-      size = layer.units
-    } else if (layer.kind === 'batchNorm') {
-      if (layer.features !== size) {
-        throw new SpecError(`Expected ${layer.name} to have ${size} features, but got ${layer.features}.`)
-      }
-    } else if (layer.kind === 'condition') {
-      size += layer.classes
-    }
-  }
-  return size
+  return featureShapes(net).at(-1)![0]
 }
 
 /**
@@ -196,8 +264,20 @@ export function tensorSpecs(net: NetworkSpec): TensorSpec[] {
   const out: TensorSpec[] = []
   for (const layer of net.layers) {
     if (layer.kind === 'dense') {
-      out.push({ name: `${layer.name}.kernel`, shape: [layer.inputs, layer.units], trainable: true })
+      out.push({
+        name: `${layer.name}.kernel`,
+        shape: [layer.inputs, layer.units],
+        trainable: true,
+      })
       out.push({ name: `${layer.name}.bias`, shape: [layer.units], trainable: true })
+    } else if (layer.kind === 'conv2d') {
+      const { kernelSize: k, inChannels, filters } = layer
+      out.push({
+        name: `${layer.name}.kernel`,
+        shape: [k, k, inChannels, filters],
+        trainable: true,
+      })
+      out.push({ name: `${layer.name}.bias`, shape: [filters], trainable: true })
     } else if (layer.kind === 'batchNorm') {
       const n = [layer.features]
       out.push({ name: `${layer.name}.gamma`, shape: n, trainable: true })

@@ -7,7 +7,7 @@
  * paper's (Adam lr 1e-4, β1 0, β2 0.9, 5 critic steps per generator step); explicit flags and
  * preset values still win.
  */
-import type { Dtype } from '../shared/weights'
+import { DTYPES, type Dtype } from '../shared/weights'
 import { MODEL_NAMES, type ModelName } from './architecture'
 import { parseFlags, parseNumber, UsageError, type FlagType } from './cli'
 import { BACKENDS, type BackendName } from './tf'
@@ -18,7 +18,10 @@ export type LossKind = 'bce' | 'wgan-gp'
 export interface TrainConfig {
   /** Named starting point, see PRESETS. */
   preset: string
-  /** Architecture family (trainer/architecture.ts): `mlp` is the tutorial GAN, `cgan` its conditional form. */
+  /**
+   * Architecture family (trainer/architecture.ts): `mlp` is the tutorial GAN, `cgan` its
+   * class-conditional form, `dcgan` / `cdcgan` the convolutional ones.
+   */
   model: ModelName
   /** Generator updates (each after `dSteps` discriminator updates). */
   steps: number
@@ -164,7 +167,7 @@ function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof Trai
     case 'backend':
       return oneOf(flag, raw, BACKENDS)
     case 'dtype':
-      return oneOf(flag, raw, ['f32', 'f16', 'q8', 'q12'] as const)
+      return oneOf(flag, raw, DTYPES)
     case 'progress':
       return oneOf(flag, raw, ['auto', 'bar', 'lines'] as const)
     case 'dataDir':

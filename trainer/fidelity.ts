@@ -4,6 +4,7 @@
  * the same weights in float32, on the 8-bit pixels the edge serves, over seeds 0..n−1.
  * Measured at every export and recorded in the manifest (`training.dtypeFidelity`).
  */
+import { seedLabel } from '../shared/condition'
 import { createGenerator, toGray } from '../shared/forward'
 import { sampleLatent } from '../shared/latent'
 import type { ModelSpec } from '../shared/spec'
@@ -39,8 +40,9 @@ export function dtypeFidelity(
   let differing = 0
   for (let seed = 0; seed < n; seed++) {
     const z = sampleLatent(seed, model.latentDim)
-    const a = toGray(reference.run(z))
-    const b = toGray(stored.run(z))
+    const label = seedLabel(seed, reference.classes)
+    const a = toGray(reference.run(z, label))
+    const b = toGray(stored.run(z, label))
     for (let i = 0; i < a.length; i++) {
       const d = Math.abs(a[i] - b[i])
       if (d > 0) differing++

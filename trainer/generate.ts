@@ -1,13 +1,16 @@
 /**
  * @module trainer/generate
  * One digit as a PNG, from Node, through exactly the code the worker runs (shared/render), so the
- * file is byte-identical to `GET /generate?seed=42&scale=4` for the same model.
+ * file is byte-identical to `GET /generate?seed=42&digit=7&scale=4` for the same model.
  *
- * Run: `npm run generate -- --model models/default --seed 42 --out 42.png [--scale 1..16]`
+ * Run: `npm run generate -- --model models/default --seed 42 --out 42.png [--scale 1..16]
+ *      [--digit 0..9]` (`--digit` only for a conditional model; without it the seed picks the
+ *      digit, as in the worker)
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { seedLabel } from '../shared/condition'
 import { createGenerator } from '../shared/forward'
 import { MAX_SCALE, renderDigitPng } from '../shared/render'
 import { readArtifact } from './artifact'
@@ -18,6 +21,8 @@ import { loadKernel } from './kernel'
 export const DEFAULT_MODEL_DIR = 'models/default'
 
 const MAX_SEED = 4294967295
+/** Largest `--digit`: the worker's `digit` range. */
+const MAX_DIGIT = 9
 
 /**
  * Parses a seed the way the worker does: a plain base-10 integer in [0, 2^32 − 1]
@@ -32,6 +37,40 @@ export function parseSeed(flag: string, raw: string): number {
     )
   }
   return value
+}
+
+/**
+ * Parses `--digit` the way the worker parses `digit`: a plain base-10 integer in [0, 9].
+ * @example parseDigit('7') // 7
+ */
+export function parseDigit(raw: string): number {
+  const value = /^[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN
+  if (!(value <= MAX_DIGIT)) {
+    throw new UsageError(
+      `Expected --digit to be a base-10 integer in [0, ${MAX_DIGIT}], but got '${raw}'.`,
+    )
+  }
+  return value
+}
+
+/**
+ * Checks `--digit` against the model, as the worker checks `digit`: an unconditional model
+ * (`classes` 0) takes none, a conditional one any of its classes.
+ * @throws UsageError naming the model folder.
+ */
+export function checkDigit(digit: number | undefined, classes: number, modelDir: string): void {
+  if (digit === undefined) return
+  if (classes === 0) {
+    throw new UsageError(
+      `Expected no --digit: ${modelDir} is an unconditional model (the seed alone decides ` +
+        `which digit it draws), but got --digit ${digit}.`,
+    )
+  }
+  if (digit >= classes) {
+    throw new UsageError(
+      `Expected --digit in [0, ${classes - 1}] for ${modelDir}, but got --digit ${digit}.`,
+    )
+  }
 }
 
 /**
@@ -77,8 +116,10 @@ export async function main(argv: string[]): Promise<void> {
     seed: 'string',
     out: 'string',
     scale: 'string',
+    digit: 'string',
   })
   const seed = parseSeed('seed', requireFlag(flags, 'seed'))
+  const digit = typeof flags.digit === 'string' ? parseDigit(flags.digit) : undefined
   const out = requireFlag(flags, 'out')
   const scale =
     typeof flags.scale === 'string'
@@ -88,12 +129,17 @@ export async function main(argv: string[]): Promise<void> {
   assertWritableFile('out', out)
 
   const weights = readArtifact(modelDir)
-  const png = renderDigitPng(createGenerator(weights, { kernel: loadKernel() }), seed, scale)
+  const generator = createGenerator(weights, { kernel: loadKernel() })
+  checkDigit(digit, generator.classes, modelDir)
+  const png = renderDigitPng(generator, seed, scale, digit)
   writeFileAtomic(out, png)
   const [height, width] = weights.manifest.model.imageShape
+  const label = digit ?? seedLabel(seed, generator.classes)
+  const picked = digit === undefined ? ' (from the seed)' : ''
+  const drawn = label === undefined ? '' : `digit ${label}${picked}, `
   console.log(
-    `wrote ${out}: seed ${seed}, ${width * scale}×${height * scale}, ${png.length} bytes, ` +
-      `model ${weights.manifest.payload.sha256.slice(0, 12)}`,
+    `wrote ${out}: seed ${seed}, ${drawn}${width * scale}×${height * scale}, ` +
+      `${png.length} bytes, model ${weights.manifest.payload.sha256.slice(0, 12)}`,
   )
 }
 

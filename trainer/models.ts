@@ -4,9 +4,14 @@
  * variable names are exactly the artifact's tensor names (`tensorSpecs()` in shared/spec.ts).
  *
  * Conventions:
- * - Init as PyTorch's `nn.Linear` default (the tutorial's framework): kernel and bias
- *   ~ U(−1/√in, 1/√in), seeded per tensor from the run seed.
- * - BatchNorm, training mode: normalize with the batch mean and biased batch variance; the caller
+ * - Init as PyTorch's `nn.Linear` / `nn.Conv2d` default (the tutorial's framework): kernel and
+ *   bias ~ U(−1/√fanIn, 1/√fanIn), fanIn = inputs (dense) or k·k·in (conv), seeded per tensor
+ *   from the run seed.
+ * - Layout: flat features are `[batch, n]`, feature maps `[batch, h, w, c]` (NHWC; `reshape` and
+ *   `flatten` are reshapes, row-major (h, w, c) as in shared/spec). Convolutions and upsampling
+ *   come from trainer/conv.ts (they train on wasm, where `tf.conv2d` has no filter gradient).
+ * - BatchNorm, training mode: normalize with the batch mean and biased batch variance (per
+ *   feature; per channel over batch, height and width on a feature map); the caller
  *   receives those statistics (`onBatchStats`) and updates the moving ones with Keras semantics,
  *   `moving = momentum · moving + (1 − momentum) · batch` (momentum 0.8 keeps 80 % of the old
  *   estimate). Inference mode: `(x − movingMean) / sqrt(movingVariance + ε) · γ + β`.
@@ -14,6 +19,7 @@
  */
 import type { LayerSpec, NetworkSpec } from '../shared/spec'
 import { tensorSpecs } from '../shared/spec'
+import { conv2d, upsample2 } from './conv'
 import { dense, matMul } from './dense'
 import { mixSeed, SEED_PURPOSE } from './seed'
 import { tf } from './tf'
@@ -49,7 +55,12 @@ export function createNetwork(spec: NetworkSpec, seed: number): Network {
   const vars = new Map<string, tf.Variable>()
   const trainable: tf.Variable[] = []
   const fanIn = new Map<string, number>()
-  for (const layer of spec.layers) if (layer.kind === 'dense') fanIn.set(layer.name, layer.inputs)
+  for (const layer of spec.layers) {
+    if (layer.kind === 'dense') fanIn.set(layer.name, layer.inputs)
+    if (layer.kind === 'conv2d') {
+      fanIn.set(layer.name, layer.kernelSize * layer.kernelSize * layer.inChannels)
+    }
+  }
   tensorSpecs(spec).forEach((t, i) => {
     const layerName = t.name.slice(0, t.name.lastIndexOf('.'))
     const param = t.name.slice(t.name.lastIndexOf('.') + 1)
@@ -92,38 +103,40 @@ function param(net: Network, layer: string, name: string): tf.Variable {
 }
 
 /**
- * Runs `x` `[batch, inputs]` through the network. Call inside `tf.tidy` (or a gradient function).
+ * Runs `x` `[batch, inputs]` through the network (flat in, flat out: shared/spec networks end
+ * flat). Call inside `tf.tidy` (or a gradient function).
  * @example const logits = forward(d, images, { training: true, dropoutSeed: 7, logits: true })
  */
 export function forward(net: Network, x: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
-  let h = x
+  let h: tf.Tensor = x
   const layers = net.spec.layers
   layers.forEach((layer, i) => {
     const last = i === layers.length - 1
     if (last && options.logits && layer.kind === 'activation' && layer.fn === 'sigmoid') return
     h = applyLayer(net, layer, h, i, options)
   })
-  return h
+  return h as tf.Tensor2D
 }
 
 /** The pre-activation input of each activation layer and each dropout mask, for `inputGradient`. */
 interface Trace {
-  preActivations: Map<number, tf.Tensor2D>
-  dropoutMasks: Map<number, tf.Tensor2D>
+  preActivations: Map<number, tf.Tensor>
+  dropoutMasks: Map<number, tf.Tensor>
 }
 
+/** One layer on `[batch, n]` features or a `[batch, h, w, c]` map. */
 function applyLayer(
   net: Network,
   layer: LayerSpec,
-  h: tf.Tensor2D,
+  h: tf.Tensor,
   index: number,
   options: ForwardOptions,
   trace?: Trace,
-): tf.Tensor2D {
+): tf.Tensor {
   switch (layer.kind) {
     case 'dense':
       return dense(
-        h,
+        h as tf.Tensor2D,
         param(net, layer.name, 'kernel') as tf.Tensor2D,
         param(net, layer.name, 'bias') as tf.Tensor1D,
       )
@@ -131,7 +144,8 @@ function applyLayer(
       let mean: tf.Tensor1D
       let variance: tf.Tensor1D
       if (options.training) {
-        const m = tf.moments(h, 0) // biased variance, as Keras
+        // Biased variance, as Keras; per channel over [batch, h, w] on a feature map.
+        const m = tf.moments(h, h.rank === 4 ? [0, 1, 2] : 0)
         mean = m.mean as tf.Tensor1D
         variance = m.variance as tf.Tensor1D
         options.onBatchStats?.(layer.name, mean, variance)
@@ -169,18 +183,34 @@ function applyLayer(
       }
       return tf.concat([h, labels], 1)
     }
+    case 'reshape':
+      return tf.reshape(h, [-1, ...layer.shape])
+    case 'flatten':
+      return tf.reshape(h, [h.shape[0], -1])
+    case 'conv2d':
+      return conv2d(
+        h as tf.Tensor4D,
+        param(net, layer.name, 'kernel') as tf.Tensor4D,
+        param(net, layer.name, 'bias') as tf.Tensor1D,
+        layer.stride,
+      )
+    case 'upsample':
+      return upsample2(h as tf.Tensor4D)
     case 'dropout': {
       if (!options.training || layer.rate === 0) return h
       if (options.dropoutSeed === undefined)
         throw new Error('Expected a dropout seed in training mode.')
       const u = tf.randomUniform(h.shape, 0, 1, 'float32', mixSeed(options.dropoutSeed, index))
       // step(u − rate) is 1 where kept; its gradient is zero, so masks are constants to autodiff.
-      const mask = tf.mul(tf.step(tf.sub(u, layer.rate)), 1 / (1 - layer.rate)) as tf.Tensor2D
+      const mask = tf.mul(tf.step(tf.sub(u, layer.rate)), 1 / (1 - layer.rate))
       trace?.dropoutMasks.set(index, mask)
       return tf.mul(h, mask)
     }
   }
 }
+
+/** Layer kinds of conv models, which `inputGradient` does not differentiate. */
+const MAP_LAYERS: readonly string[] = ['reshape', 'conv2d', 'upsample', 'flatten']
 
 /** One-hot rows `[n, classes]` for integer `labels`. */
 export function oneHot(labels: Int32Array, classes: number): tf.Tensor2D {
@@ -193,19 +223,28 @@ export function oneHot(labels: Int32Array, classes: number): tf.Tensor2D {
  * × dropout mask, · Wᵀ). Every op here has a first-order gradient, so the gradient penalty built on
  * it trains with ordinary `tf.variableGrads` and needs no second derivatives from tfjs.
  * Slopes come from `tf.step`, whose gradient is zero (exact almost everywhere).
+ * Conv critics are not supported (their input gradient is not written out here).
  * @returns `[batch, inputs]`
+ * @throws Error for a critic with BatchNorm or feature-map layers (reshape, conv2d, upsample,
+ *   flatten), or more than one output.
  */
 export function inputGradient(net: Network, x: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
   const trace: Trace = { preActivations: new Map(), dropoutMasks: new Map() }
-  let h = x
+  let h: tf.Tensor = x
   net.spec.layers.forEach((layer, i) => {
     if (layer.kind === 'batchNorm') {
       throw new Error('Expected a critic without BatchNorm for the gradient penalty, but got one.')
     }
+    if (MAP_LAYERS.includes(layer.kind)) {
+      throw new Error(
+        `Expected a dense critic for the gradient penalty (its input gradient is written out ` +
+          `for dense layers only), but got a ${layer.kind} layer.`,
+      )
+    }
     h = applyLayer(net, layer, h, i, options, trace)
   })
   if (h.shape[1] !== 1) throw new Error(`Expected a critic with 1 output, but got ${h.shape[1]}.`)
-  let g: tf.Tensor2D = tf.onesLike(h)
+  let g = tf.onesLike(h) as tf.Tensor2D
   for (let i = net.spec.layers.length - 1; i >= 0; i--) {
     const layer = net.spec.layers[i]
     if (layer.kind === 'dense') {

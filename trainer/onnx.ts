@@ -9,8 +9,25 @@
  * Graph: z [N, latentDim] → (MatMul + Add → [BatchNormalization] → activation)* → image [N, 784].
  * A conditional generator has a second input, `label` [N, classes] (one-hot, float), joined to the
  * features by a `Concat` where the spec has its `condition` layer.
+ *
+ * Conv layers: feature maps are NCHW inside the graph (ONNX's `Conv` layout), NHWC in the spec, so
+ * `reshape` is `Reshape` to [N, h, w, c] + `Transpose` to NCHW and `flatten` the reverse — the
+ * same row-major (h, w, c) order as the TS engine. `conv2d` is `Conv` with explicit `pads`
+ * (TensorFlow's `same`, shared/spec `convGeometry`) on the stored `[k, k, in, out]` kernel
+ * `Transpose`d to `[out, in, k, k]`; `upsample` is `Resize` nearest with scales [1, 1, 2, 2]
+ * (`asymmetric` coordinates, `floor` rounding: output row i reads input row ⌊i / 2⌋). The
+ * initializers keep the artifact's tensor names; shapes and scales are extra constants.
  */
-import { classCount, outputSize, tensorSpecs, type LayerSpec, type ModelSpec } from '../shared/spec'
+import {
+  classCount,
+  convGeometry,
+  featureShapes,
+  outputSize,
+  tensorSpecs,
+  type LayerSpec,
+  type ModelSpec,
+  type FeatureShape,
+} from '../shared/spec'
 import { ProtoWriter } from './protobuf'
 
 /** ONNX IR version 8 (ONNX 1.10): understood by every maintained runtime. */
@@ -24,10 +41,13 @@ export const ONNX_LABEL = 'label'
 /** Symbolic batch dimension shared by input and output. */
 export const ONNX_BATCH_DIM = 'N'
 
-// TensorProto.DataType.FLOAT and AttributeProto.AttributeType.FLOAT / INT
+// TensorProto.DataType FLOAT / INT64 and AttributeProto.AttributeType FLOAT / INT / STRING / INTS
 const DT_FLOAT = 1
+const DT_INT64 = 7
 const ATTR_FLOAT = 1
 const ATTR_INT = 2
+const ATTR_STRING = 3
+const ATTR_INTS = 7
 
 /** Error for a spec or tensor set that cannot be exported. */
 export class OnnxExportError extends Error {
@@ -41,6 +61,16 @@ interface OnnxNode {
   output: string
   floatAttrs?: Record<string, number>
   intAttrs?: Record<string, number>
+  intsAttrs?: Record<string, number[]>
+  stringAttrs?: Record<string, string>
+}
+
+/** A constant the graph adds to the artifact's tensors (shapes for Reshape, scales for Resize). */
+interface Constant {
+  name: string
+  dims: number[]
+  values: number[]
+  type: 'float' | 'int64'
 }
 
 /**
@@ -68,9 +98,11 @@ export function exportOnnx(model: ModelSpec, tensors: Map<string, Float32Array>)
   }
 
   const nodes: OnnxNode[] = []
+  const constants: Constant[] = []
+  const shapes = featureShapes(net)
   let current = ONNX_INPUT
   net.layers.forEach((layer, i) => {
-    const node = layerNode(layer, i, current)
+    const node = layerNode(layer, i, current, shapes[i], constants)
     if (node) {
       nodes.push(...node)
       current = node[node.length - 1].output
@@ -89,6 +121,7 @@ export function exportOnnx(model: ModelSpec, tensors: Map<string, Float32Array>)
   for (const spec of specs) {
     graph.message(5, encodeTensor(spec.name, spec.shape, tensors.get(spec.name)!))
   }
+  for (const c of constants) graph.message(5, encodeConstant(c))
   graph.string(10, 'Generator in inference mode: BatchNorm uses the moving statistics.')
   graph.message(11, valueInfo(ONNX_INPUT, model.latentDim))
   const classes = classCount(net)
@@ -112,8 +145,17 @@ export function exportOnnx(model: ModelSpec, tensors: Map<string, Float32Array>)
   return modelProto.finish()
 }
 
-/** The ONNX nodes of one layer reading `input`; null for identities (dropout, linear). */
-function layerNode(layer: LayerSpec, index: number, input: string): OnnxNode[] | null {
+/**
+ * The ONNX nodes of one layer reading `input` (features of spec shape `shape`: flat `[N, n]`, or a
+ * map, NCHW in the graph); null for identities (dropout, linear). Adds its constants.
+ */
+function layerNode(
+  layer: LayerSpec,
+  index: number,
+  input: string,
+  shape: FeatureShape,
+  constants: Constant[],
+): OnnxNode[] | null {
   switch (layer.kind) {
     case 'dense': {
       const n = layer.name
@@ -162,11 +204,74 @@ function layerNode(layer: LayerSpec, index: number, input: string): OnnxNode[] |
         { op: 'Concat', name, inputs: [input, ONNX_LABEL], output: name, intAttrs: { axis: 1 } },
       ]
     }
+    case 'reshape': {
+      const name = `reshape${index}`
+      constants.push({
+        name: `${name}.shape`,
+        dims: [4],
+        values: [-1, ...layer.shape],
+        type: 'int64',
+      })
+      return [
+        { op: 'Reshape', name, inputs: [input, `${name}.shape`], output: `${name}.nhwc` },
+        transpose(`${name}.nchw`, `${name}.nhwc`, [0, 3, 1, 2]),
+      ]
+    }
+    case 'flatten': {
+      const name = `flatten${index}`
+      return [
+        transpose(`${name}.nhwc`, input, [0, 2, 3, 1]),
+        { op: 'Flatten', name, inputs: [`${name}.nhwc`], output: name, intAttrs: { axis: 1 } },
+      ]
+    }
+    case 'conv2d': {
+      const n = layer.name
+      const k = layer.kernelSize
+      const [h, w] = shape as readonly [number, number, number] // a map: checked by featureShapes
+      const rows = convGeometry(h, k, layer.stride)
+      const cols = convGeometry(w, k, layer.stride)
+      return [
+        transpose(`${n}.kernel.oihw`, `${n}.kernel`, [3, 2, 0, 1]),
+        {
+          op: 'Conv',
+          name: n,
+          inputs: [input, `${n}.kernel.oihw`, `${n}.bias`],
+          output: `${n}.out`,
+          intsAttrs: {
+            kernel_shape: [k, k],
+            strides: [layer.stride, layer.stride],
+            pads: [rows.before, cols.before, rows.after, cols.after],
+          },
+        },
+      ]
+    }
+    case 'upsample': {
+      const name = `upsample${index}`
+      const f = layer.factor
+      constants.push({ name: `${name}.scales`, dims: [4], values: [1, 1, f, f], type: 'float' })
+      return [
+        {
+          op: 'Resize',
+          name,
+          inputs: [input, '', `${name}.scales`],
+          output: name,
+          stringAttrs: {
+            mode: 'nearest',
+            coordinate_transformation_mode: 'asymmetric',
+            nearest_mode: 'floor',
+          },
+        },
+      ]
+    }
     default:
       throw new OnnxExportError(
         `Expected a known layer kind, but got '${(layer as { kind: string }).kind}'.`,
       )
   }
+}
+
+function transpose(output: string, input: string, perm: number[]): OnnxNode {
+  return { op: 'Transpose', name: output, inputs: [input], output, intsAttrs: { perm } }
 }
 
 function encodeNode(node: OnnxNode): ProtoWriter {
@@ -179,7 +284,28 @@ function encodeNode(node: OnnxNode): ProtoWriter {
   for (const [name, value] of Object.entries(node.intAttrs ?? {})) {
     w.message(5, new ProtoWriter().string(1, name).int(3, value).int(20, ATTR_INT))
   }
+  for (const [name, values] of Object.entries(node.intsAttrs ?? {})) {
+    const attr = new ProtoWriter().string(1, name)
+    for (const v of values) attr.int(8, v)
+    w.message(5, attr.int(20, ATTR_INTS))
+  }
+  for (const [name, value] of Object.entries(node.stringAttrs ?? {})) {
+    w.message(5, new ProtoWriter().string(1, name).string(4, value).int(20, ATTR_STRING))
+  }
   return w
+}
+
+/** A float or int64 constant initializer, `raw_data` little-endian. */
+function encodeConstant(c: Constant): ProtoWriter {
+  const size = c.type === 'float' ? 4 : 8
+  const raw = new Uint8Array(c.values.length * size)
+  const view = new DataView(raw.buffer)
+  c.values.forEach((v, i) => {
+    if (c.type === 'float') view.setFloat32(i * 4, v, true)
+    else view.setBigInt64(i * 8, BigInt(v), true)
+  })
+  const type = c.type === 'float' ? DT_FLOAT : DT_INT64
+  return new ProtoWriter().packedInts(1, c.dims).int(2, type).string(8, c.name).bytes(9, raw)
 }
 
 /** A float initializer; `raw_data` is little-endian by the ONNX spec, whatever the host order. */

@@ -5,18 +5,29 @@
  *
  * Run: `npm run sample -- --model models/default --n 10000 --out runs/samples.f32 [--seed-start 0]`
  *      `npm run sample -- --model models/default --n 100 --out docs/samples.png`
+ *      `npm run sample -- --model <conditional model> --n 100 --digit 7 --out sevens.png`
  *
  * `.f32` layout: little-endian float32 `[N, 784]`, row-major, values in [-1, 1] (tanh output),
- * no header; sample i is the one the worker serves for seed S+i.
+ * no header; sample i is the one the worker serves for seed S+i (`/generate?seed=S+i`, or with
+ * `--digit d` `/generate?seed=S+i&digit=d`; without it a conditional model draws each seed's own
+ * digit, seed mod 10). The PNG grid is `/grid?seed=S&n=N[&digit=d]` for N ≤ 64.
  */
 import { pathToFileURL } from 'node:url'
+import { seedLabel } from '../shared/condition'
 import { createGenerator, type Generator } from '../shared/forward'
 import { sampleLatent } from '../shared/latent'
 import { renderGridPng } from '../shared/render'
 import { assertUint32 } from '../shared/rng'
 import { readArtifact } from './artifact'
 import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
-import { assertWritableFile, DEFAULT_MODEL_DIR, parseSeed, requireFlag } from './generate'
+import {
+  assertWritableFile,
+  checkDigit,
+  DEFAULT_MODEL_DIR,
+  parseDigit,
+  parseSeed,
+  requireFlag,
+} from './generate'
 import { loadKernel } from './kernel'
 
 /** Most samples per `.f32` file: 100k × 784 × 4 B ≈ 314 MB, built in memory before the write. */
@@ -29,18 +40,25 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /**
  * Generator outputs for seeds `seedStart .. seedStart + n − 1` (mod 2^32), concatenated:
- * `[n, outputSize]`.
+ * `[n, outputSize]`. A conditional generator draws class `label` for every seed, or without one
+ * each seed's own (`seedLabel`, shared/condition).
  * @example const x = sampleImages(createGenerator(readArtifact('models/default')), 0, 100)
  */
-export function sampleImages(generator: Generator, seedStart: number, n: number): Float32Array {
+export function sampleImages(
+  generator: Generator,
+  seedStart: number,
+  n: number,
+  label?: number,
+): Float32Array {
   assertUint32(seedStart, 'seedStart')
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`Expected n to be a non-negative integer, but got ${n}.`)
   }
   const out = new Float32Array(n * generator.outputSize)
   for (let i = 0; i < n; i++) {
-    const z = sampleLatent((seedStart + i) % TWO_POW_32, generator.latentDim)
-    out.set(generator.run(z), i * generator.outputSize)
+    const seed = (seedStart + i) % TWO_POW_32
+    const z = sampleLatent(seed, generator.latentDim)
+    out.set(generator.run(z, label ?? seedLabel(seed, generator.classes)), i * generator.outputSize)
   }
   return out
 }
@@ -61,6 +79,7 @@ export async function main(argv: string[]): Promise<void> {
     n: 'string',
     out: 'string',
     seedStart: 'string',
+    digit: 'string',
   })
   const out = requireFlag(flags, 'out')
   const format = out.endsWith('.png') ? 'png' : out.endsWith('.f32') ? 'f32' : null
@@ -71,17 +90,22 @@ export async function main(argv: string[]): Promise<void> {
   const n = parseNumber('n', requireFlag(flags, 'n'), { min: 1, max, integer: true })
   const seedStart =
     typeof flags.seedStart === 'string' ? parseSeed('seed-start', flags.seedStart) : 0
+  const digit = typeof flags.digit === 'string' ? parseDigit(flags.digit) : undefined
   const modelDir = typeof flags.model === 'string' ? flags.model : DEFAULT_MODEL_DIR
   assertWritableFile('out', out)
 
   const generator = createGenerator(readArtifact(modelDir), { kernel: loadKernel() })
+  checkDigit(digit, generator.classes, modelDir)
   const bytes =
     format === 'png'
-      ? renderGridPng(generator, seedStart, n)
-      : float32LeBytes(sampleImages(generator, seedStart, n))
+      ? renderGridPng(generator, seedStart, n, 1, digit)
+      : float32LeBytes(sampleImages(generator, seedStart, n, digit))
   writeFileAtomic(out, bytes)
   const last = (seedStart + n - 1) % TWO_POW_32
-  console.log(`wrote ${out}: ${n} samples (seeds ${seedStart}..${last}), ${bytes.length} bytes`)
+  const drawn = digit === undefined ? '' : `, digit ${digit}`
+  console.log(
+    `wrote ${out}: ${n} samples (seeds ${seedStart}..${last}${drawn}), ${bytes.length} bytes`,
+  )
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -4,13 +4,16 @@
  * payload once, decodes and checks it with the shared engine, then renders every change of the
  * controls into a canvas within the same frame: the digit or the 8 × 8 grid, moved along the walk
  * to the target seed and along the latent directions. The state goes back into the URL after each
- * change, so the address bar can be shared.
+ * change, so the address bar can be shared. For a conditional model the page also has a digit
+ * selector (present only then): one digit everywhere, or each seed's own.
  *
  * Accessibility: every control is a native, labelled form element (so keyboard use is built in);
  * the canvas is an image whose label says what it shows; the timing line is a polite live region,
  * updated once the controls rest, so a screen reader is not flooded while a slider moves.
  */
+import { seedLabel } from '../shared/condition'
 import { createGenerator } from '../shared/forward'
+import { classCount } from '../shared/spec'
 import { decodeWeights } from '../shared/weights'
 import type { DemoConfig } from '../edge/demo-page'
 import { createEngine, type Engine, type Frame } from './engine'
@@ -48,6 +51,9 @@ const tOutput = element('t-value', HTMLOutputElement)
 const directionInputs = Array.from({ length: DIRECTION_COUNT }, (_, k) =>
   element(directionParam(k), HTMLInputElement),
 )
+// Rendered by the worker only for a conditional model.
+const digitSelect = document.getElementById('digit') as HTMLSelectElement | null
+const classes = classCount(config.manifest.model.generator)
 const canvas = element('view', HTMLCanvasElement)
 const caption = element('caption', HTMLElement)
 const timing = element('timing', HTMLElement)
@@ -66,6 +72,7 @@ function readSeed(input: HTMLInputElement): number | undefined {
 /** Copies the state into the controls' values and labels (after a random seed or a reset). */
 function showState(): void {
   seedInput.value = String(state.seed)
+  if (digitSelect) digitSelect.value = state.digit === undefined ? '' : String(state.digit)
   toInput.value = String(state.to)
   tInput.value = String(state.t)
   tOutput.value = `${state.t} %`
@@ -127,10 +134,13 @@ function draw(frame: Frame): void {
 /** What the canvas shows, in words: its accessible name and the caption. */
 function describe(): string {
   const last = (state.seed + GRID_SIZE - 1) % (SEED_MAX + 1)
+  // A conditional model: the chosen digit, or (digit view) the one the seed picks.
+  const label = state.digit ?? seedLabel(state.seed, classes)
   const subject =
     state.view === 'grid'
-      ? `Grid of digits for seeds ${state.seed} to ${last}`
-      : `Seed ${state.seed}`
+      ? `Grid of ${state.digit === undefined ? 'digits' : `${state.digit}s`} for seeds ` +
+        `${state.seed} to ${last}`
+      : `Seed ${state.seed}${label === undefined ? '' : `, digit ${label}`}`
   const walk = state.t === 0 ? '' : `, ${state.t} % of the way to seed ${state.to}`
   const moved = state.directions.some((d) => d !== 0)
   const directions = moved ? `, directions ${state.directions.map(formatDirection).join(' ')}` : ''
@@ -141,9 +151,10 @@ function updateApiLinks(): void {
   const set = (id: string, href: string) => {
     element(id, HTMLAnchorElement).setAttribute('href', href)
   }
-  set('api-generate', `/generate?seed=${state.seed}&scale=8`)
-  set('api-grid', `/grid?seed=${state.seed}&n=${GRID_SIZE}&scale=2`)
-  set('api-interpolate', `/interpolate?from=${state.seed}&to=${state.to}&steps=8&scale=4`)
+  const digit = state.digit === undefined ? '' : `&digit=${state.digit}`
+  set('api-generate', `/generate?seed=${state.seed}${digit}&scale=8`)
+  set('api-grid', `/grid?seed=${state.seed}&n=${GRID_SIZE}${digit}&scale=2`)
+  set('api-interpolate', `/interpolate?from=${state.seed}&to=${state.to}${digit}&steps=8&scale=4`)
 }
 
 function bindControls(): void {
@@ -166,6 +177,11 @@ function bindControls(): void {
     }
     state.seed = seed
     tInput.setAttribute('aria-valuetext', `${state.t} % of the way to seed ${state.to}`)
+    schedule()
+  })
+  digitSelect?.addEventListener('change', () => {
+    if (digitSelect.value === '') delete state.digit
+    else state.digit = Number(digitSelect.value)
     schedule()
   })
   toInput.addEventListener('input', () => {

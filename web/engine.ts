@@ -1,10 +1,12 @@
 /**
  * @module web/engine
- * Renders a demo state with the shared TypeScript engine — the same latents, forward pass and grey
- * mapping as the worker — into an 8-bit grey image. DOM-free; the page script puts the result on a
- * canvas. At the default walk and direction offsets the digit view equals `/generate?seed=…` and
- * the grid view equals `/grid?seed=…&n=64`, pixel for pixel.
+ * Renders a demo state with the shared TypeScript engine — the same latents, labels, forward pass
+ * and grey mapping as the worker — into an 8-bit grey image. DOM-free; the page script puts the
+ * result on a canvas. At the default walk and direction offsets the digit view equals
+ * `/generate?seed=…[&digit=…]` and the grid view equals `/grid?seed=…&n=64[&digit=…]`, pixel for
+ * pixel; along the walk the digit view holds one digit, as `/interpolate` does.
  */
+import { seedLabel } from '../shared/condition'
 import { toGray } from '../shared/forward'
 import type { Generator } from '../shared/forward'
 import { tileGrid } from '../shared/image'
@@ -51,12 +53,16 @@ export function createEngine(generator: Generator, now: () => number): Engine {
       const moved = amounts.some((a) => a !== 0)
       const tiles: Uint8Array[] = []
       for (let i = 0; i < count; i++) {
-        let z = sampleLatent((state.seed + i) % TWO_POW_32, dim)
+        const seed = (state.seed + i) % TWO_POW_32
+        // A conditional model: the chosen digit, else this tile's start seed picks it (and keeps
+        // it along the walk); undefined for an unconditional model.
+        const label = state.digit ?? seedLabel(seed, generator.classes)
+        let z = sampleLatent(seed, dim)
         if (state.t !== 0) {
           z = slerp(z, sampleLatent((state.to + i) % TWO_POW_32, dim), state.t / T_MAX)
         }
         if (moved) z = moveAlong(z, directions, amounts)
-        tiles.push(toGray(generator.run(z)))
+        tiles.push(toGray(generator.run(z, label)))
       }
       const image =
         count === 1

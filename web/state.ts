@@ -5,7 +5,8 @@
  * the URL with `history.replaceState`, so the address bar always holds a shareable view).
  * DOM-free: it compiles for workerd and for the browser.
  *
- * Query form: `/?seed=42&to=7&t=50&d1=-15&view=grid`; parameters at their default are left out.
+ * Query form: `/?seed=42&digit=7&to=7&t=50&d1=-15&view=grid`; parameters at their default are left
+ * out. `digit` exists only for conditional models (see shared/condition).
  */
 
 /** Digit view: one 28×28 digit; grid view: 8 × 8 digits for seeds `seed … seed + 63`. */
@@ -15,6 +16,12 @@ export type View = 'digit' | 'grid'
 export interface DemoState {
   /** The seed of the digit (digit view) or of the grid's first digit. */
   seed: number
+  /**
+   * The digit a conditional model draws everywhere on the page; absent: each seed's own
+   * (`seedLabel`), held along the walk from `seed` (as `/interpolate` does). Never set for an
+   * unconditional model.
+   */
+  digit?: number
   /** The seed the interpolation slider walks to. */
   to: number
   /** Position along the walk from `seed` (0) to `to` (`T_MAX`). */
@@ -53,6 +60,7 @@ export function directionParam(k: number): string {
  */
 export function stateQuery(state: DemoState): string {
   const parts = [`seed=${state.seed}`]
+  if (state.digit !== undefined) parts.push(`digit=${state.digit}`)
   if (state.to !== defaultTarget(state.seed)) parts.push(`to=${state.to}`)
   if (state.t !== 0) parts.push(`t=${state.t}`)
   state.directions.forEach((d, k) => d !== 0 && parts.push(`${directionParam(k)}=${d}`))

@@ -1,7 +1,9 @@
 /**
  * @module test/e2e/worker.test
  * End to end: the real `wrangler dev` serving the bundled models/default artifact over HTTP,
- * checked against the Node CLI (`npm run generate`) on the same artifact: byte-identical PNGs.
+ * checked against the Node CLI (`npm run generate`) on the same artifact: byte-identical PNGs,
+ * and the same answer to `digit` (the same digit drawn by a conditional model, a refusal by an
+ * unconditional one).
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -12,6 +14,9 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevServer } from '../../edge/dev-server'
 import type { DevServer } from '../../edge/dev-server'
+import manifest from '../../models/default/manifest.json'
+import { classCount } from '../../shared/spec'
+import type { NetworkSpec } from '../../shared/spec'
 import { pngInfo } from '../edge/png-info'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -20,12 +25,14 @@ let server: DevServer
 let tmp: string
 /** CLI output by `${seed}-${scale}`, rendered while wrangler starts. */
 let cli: Map<string, Uint8Array>
+/** The shipped model's classes: 0 for an unconditional model. */
+const CLASSES = classCount(manifest.model.generator as NetworkSpec)
 
 /** The PNG `npm run generate` writes for the shipped model. */
-async function cliPng(seed: number, scale: number): Promise<Uint8Array> {
-  const out = join(tmp, `${seed}-${scale}.png`)
+async function cliPng(seed: number, scale: number, extra: string[] = []): Promise<Uint8Array> {
+  const out = join(tmp, `${seed}-${scale}${extra.join('')}.png`)
   const args = ['trainer/generate.ts', '--model', 'models/default', '--seed', String(seed)]
-  args.push('--scale', String(scale), '--out', out)
+  args.push('--scale', String(scale), '--out', out, ...extra)
   await run(join(ROOT, 'node_modules/.bin/tsx'), args, { cwd: ROOT })
   return new Uint8Array(readFileSync(out))
 }
@@ -81,6 +88,23 @@ describe('wrangler dev', () => {
     expect(res.headers.get('ETag')).toBe(etag)
     expect(res.headers.get('Content-Encoding')).toBeNull()
     expect((await res.arrayBuffer()).byteLength).toBe(0)
+  })
+
+  it('should answer digit as the CLI answers --digit: the same digit, or both refuse', async () => {
+    const res = await server.fetch('/generate?seed=42&digit=7')
+    const model = (await (await server.fetch('/model')).json()) as { classes: number }
+    expect(model.classes).toBe(CLASSES)
+    if (CLASSES > 0) {
+      expect(res.status, server.logs()).toBe(200)
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(await cliPng(42, 1, ['--digit', '7']))
+    } else {
+      expect(res.status).toBe(400)
+      expect(((await res.json()) as { error: string }).error).toContain('unconditional')
+      await expect(cliPng(42, 1, ['--digit', '7'])).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('unconditional'),
+      })
+    }
   })
 
   it('should answer a malformed seed with a 400 JSON error over HTTP', async () => {

@@ -139,6 +139,8 @@ describe('GET /model and /healthz', () => {
       dtype: decoded.manifest.dtype,
       parameterCount: 8 * 16 + 16 + 16 * 32 + 32 + 4 * 32 + 32 * 784 + 784,
       sha256: SHA,
+      conditional: false,
+      classes: 0,
     })
     expect(body).not.toHaveProperty('eval')
     const again = await app.request('/model', {
@@ -171,7 +173,7 @@ describe('errors', () => {
     ['/generate?seed=1&seed=1', 'seed', 'at most once'],
     ['/generate?scale=0', 'scale', '1..16'],
     ['/generate?scale=17', 'scale', '1..16'],
-    ['/generate?seed=1&size=2', 'size', 'only seed, scale'],
+    ['/generate?seed=1&size=2', 'size', 'only seed, digit, scale'],
     ['/grid?n=0', 'n', '1..64'],
     ['/grid?n=65', 'n', '1..64'],
     ['/grid?seed=1&scale=2&n=2&n=3', 'n', 'at most once'],

@@ -104,7 +104,7 @@ describe('GET /', () => {
 
   it('should define one query parameter per direction slider', () => {
     const names = Array.from({ length: DIRECTION_COUNT }, (_, k) => directionParam(k))
-    expect(Object.keys(PAGE_PARAMS)).toEqual(['seed', 'to', 't', ...names, 'view'])
+    expect(Object.keys(PAGE_PARAMS)).toEqual(['seed', 'digit', 'to', 't', ...names, 'view'])
   })
 
   it.each([
@@ -115,7 +115,7 @@ describe('GET /', () => {
     ['/?d1=51', 'd1', '-50..50'],
     ['/?d2=--1', 'd2', '-50..50'],
     ['/?d3=+1', 'd3', '-50..50'],
-    ['/?d5=1', 'd5', 'only seed, to, t, d1, d2, d3, d4, view'],
+    ['/?d5=1', 'd5', 'only seed, digit, to, t, d1, d2, d3, d4, view'],
     ['/?view=list', 'view', 'one of digit, grid'],
     ['/?seed=1&seed=2', 'seed', 'at most once'],
   ])('should reject %s with a 400 JSON error naming %s', async (url, name, range) => {

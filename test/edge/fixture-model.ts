@@ -23,20 +23,57 @@ export const GOLDEN_URLS = [
   '/grid?seed=0&n=16',
 ] as const
 
+/** PRNG seed of the conditional fixture's weights (test/fixtures/tiny-cgan/). */
+export const CGAN_FIXTURE_SEED = 20260511
+
+/** The URLs whose PNG hashes {@link CGAN_GOLDEN} pins for the conditional fixture. */
+export const CGAN_GOLDEN_URLS = [
+  '/generate?seed=42&digit=7',
+  '/generate?seed=42',
+  '/generate?seed=4294967295&digit=0&scale=3',
+  '/grid?seed=1&n=16&digit=3',
+  '/grid?seed=0&n=12',
+  '/grid?seed=4294967295&n=20&digit=all',
+  '/interpolate?from=42&to=7&steps=5&digit=5',
+] as const
+
+/**
+ * The sha256 of each {@link CGAN_GOLDEN_URLS} response on the conditional fixture, computed in
+ * Node. Two tests pin against them: the worker inside workerd (test/edge/conditional.test.ts) and
+ * `npm run generate --digit` / `npm run sample --digit` (test/trainer/generate.test.ts,
+ * sample.test.ts), so Node and the worker agree on the bytes of a chosen and of a seed-picked digit.
+ * Re-pin with `npx tsx test/e2e/write-fixture-model.ts`, only for a deliberate pipeline change.
+ */
+export const CGAN_GOLDEN: Record<(typeof CGAN_GOLDEN_URLS)[number], string> = {
+  '/generate?seed=42&digit=7': 'dc10c40685e1eb6e0771b2b405bf9ab0426f21ea6955bfcc3a2174631acd02dd',
+  '/generate?seed=42': '4747de92f36065a85d8ada45c3280b1a7a6bc87370a5bd1c3631d2c188b1bc72',
+  '/generate?seed=4294967295&digit=0&scale=3':
+    '68545638aa7de92eb20dac87d50b0fd0b1b6c66a4a86ada9c1086ab9289192b9',
+  '/grid?seed=1&n=16&digit=3': '07dad66dbefa5b9082ec035fb9eb0a67a5ec1d61a96ba59ba539201dab07f3c5',
+  '/grid?seed=0&n=12': '04b30c08b9323814367e70c910559fef073e03fc878c12d82d583ac114dca674',
+  '/grid?seed=4294967295&n=20&digit=all':
+    'bd9dc4fd1846e97fcb77ab020ffa250e24098794ac1880e7e6b93bfe53f8a028',
+  '/interpolate?from=42&to=7&steps=5&digit=5':
+    'fa020d0f60006f2fcc2eb1453379f482f03333566d59c28260b1207634d32c13',
+}
+
 /**
  * z(8) → 16 → 32 (BatchNorm) → 784 tanh: every layer kind of the tutorial generator, at 2 % of its
- * size, so the committed payload stays around 14 KB in q8.
+ * size, so the committed payload stays around 14 KB in q8. `classes` > 0 conditions G and D on a
+ * one-hot label appended to their inputs, as `tutorialMlp({ classes })` does.
  */
-export function fixtureSpec(): ModelSpec {
+export function fixtureSpec(classes = 0): ModelSpec {
   const lrelu = { kind: 'activation', fn: 'leakyRelu', alpha: 0.2 } as const
+  const condition = classes > 0 ? [{ kind: 'condition', classes } as const] : []
   return {
-    name: 'fixture-tiny',
+    name: classes > 0 ? 'fixture-tiny-cgan' : 'fixture-tiny',
     latentDim: 8,
     imageShape: [28, 28, 1],
     generator: {
       inputs: 8,
       layers: [
-        { kind: 'dense', name: 'g.dense0', inputs: 8, units: 16 },
+        ...condition,
+        { kind: 'dense', name: 'g.dense0', inputs: 8 + classes, units: 16 },
         lrelu,
         { kind: 'dense', name: 'g.dense1', inputs: 16, units: 32 },
         { kind: 'batchNorm', name: 'g.bn1', features: 32, epsilon: 1e-3, momentum: 0.8 },
@@ -48,7 +85,8 @@ export function fixtureSpec(): ModelSpec {
     discriminator: {
       inputs: 784,
       layers: [
-        { kind: 'dense', name: 'd.dense0', inputs: 784, units: 1 },
+        ...condition,
+        { kind: 'dense', name: 'd.dense0', inputs: 784 + classes, units: 1 },
         { kind: 'activation', fn: 'sigmoid' },
       ],
     },
@@ -91,4 +129,13 @@ export function buildFixtureModel(dtype: Dtype = 'q8'): {
 } {
   const model = fixtureSpec()
   return encodeWeights(model, randomTensors(model.generator, FIXTURE_SEED), { dtype })
+}
+
+/** The conditional fixture (10 classes), exactly as committed under test/fixtures/tiny-cgan/. */
+export function buildConditionalFixtureModel(dtype: Dtype = 'q8'): {
+  manifest: Manifest
+  payload: Uint8Array
+} {
+  const model = fixtureSpec(10)
+  return encodeWeights(model, randomTensors(model.generator, CGAN_FIXTURE_SEED), { dtype })
 }

@@ -17,9 +17,9 @@ import { sha256 } from './png-info'
 
 // Re-pin with `npx tsx test/e2e/write-fixture-model.ts`, only for a deliberate pipeline change.
 const GOLDEN: Record<(typeof GOLDEN_URLS)[number], string> = {
-  '/generate?seed=0': 'c7527da589a4505799da8d2b823b8a63f65b09b70afe642ff37f513aab1acf85',
-  '/generate?seed=42': 'e0d560e93fc024bd90ce48d2bf8fea13cd0686e02b7883cc638c61f18f115e82',
-  '/generate?seed=4294967295': 'da79b42093d7d49e4d82d5682fcff4812680f85b33ab50d766633afac8e9d259',
+  '/generate?seed=0': 'ed74170257669eafbc48e1d095709ac1ebe32a9816be558f881a7cfb17c5864f',
+  '/generate?seed=42': 'a403fd53f93ee89a96192e4a7df83ddefcb23307e425ebcc86c33d5c5cb7b89c',
+  '/generate?seed=4294967295': '48b5fc8d0e6a3010339ea3d2fe035242bfb906dcb627e5f656eab58c3db5ecc0',
   '/generate?seed=42&scale=3': '986518e9262717abff1f844252886934bfc6e0137d66776c44ccf3823af9d3c1',
   '/grid?seed=0&n=16': '1ec9367c0d9390548d56c9667cb56ae1485ec7644233b16edf819870ac0b60b4',
 }

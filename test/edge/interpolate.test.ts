@@ -117,7 +117,7 @@ describe('GET /interpolate', () => {
     ['/interpolate?from=1&to=2&format=gif', 'format', 'one of png, apng'],
     ['/interpolate?from=1&to=2&format=APNG', 'format', 'one of png, apng'],
     ['/interpolate?from=1&to=2&from=3', 'from', 'at most once'],
-    ['/interpolate?from=1&to=2&seed=3', 'seed', 'only from, to, steps, scale, format'],
+    ['/interpolate?from=1&to=2&seed=3', 'seed', 'only from, to, digit, steps, scale, format'],
   ])('should reject %s with a 400 JSON error naming %s', async (url, name, range) => {
     const res = await app.request(url)
     expect(res.status).toBe(400)

@@ -103,6 +103,47 @@ describe('tensor codecs', () => {
     expect(Array.from(readTensor(view, 0, 'q12', shape))).toEqual(Array.from(values))
   })
 
+  it('should store q14 as one scale per tensor then row-major int16, little-endian', () => {
+    const values = new Float32Array([1, -2, 0, 0.5, 2, 3e-4]) // [3, 2]; maxAbs 2
+    const shape = [3, 2]
+    expect(tensorByteLength('q14', shape)).toBe(4 + 2 * 6)
+    const view = new DataView(new ArrayBuffer(tensorByteLength('q14', shape)))
+    writeTensor(view, 0, 'q14', shape, values)
+    const scale = Math.fround(2 / 8191)
+    expect(view.getFloat32(0, true)).toBe(scale)
+    const q = Array.from(new Int16Array(view.buffer, 4))
+    // one step for every unit: column 0 (max 1) is not stretched to ±8191 as q8/q12 would
+    expect(q).toEqual([4096, -8191, 0, 2048, 8191, 1])
+    expect(Array.from(readTensor(view, 0, 'q14', shape))).toEqual(
+      q.map((v) => Math.fround(v * scale)),
+    )
+  })
+
+  it('should round q14 halves away from zero and keep every value within half a step', () => {
+    // scale fround(8191 / 8191) = 1: ±0.5 and ±2.5 are exact halves
+    const halves = new Float32Array([8191, 0.5, -0.5, 2.5, -2.5, 1.4999, -0])
+    const view = new DataView(new ArrayBuffer(tensorByteLength('q14', [7, 1])))
+    writeTensor(view, 0, 'q14', [7, 1], halves)
+    expect(Array.from(new Int16Array(view.buffer, 4))).toEqual([8191, 1, -1, 3, -3, 1, 0])
+
+    const rng = new Xoshiro128(14)
+    const values = Float32Array.from({ length: 4096 }, () => (rng.nextFloat() - 0.5) * 0.3)
+    const big = new DataView(new ArrayBuffer(tensorByteLength('q14', [64, 64])))
+    writeTensor(big, 0, 'q14', [64, 64], values)
+    const step = big.getFloat32(0, true)
+    const got = readTensor(big, 0, 'q14', [64, 64])
+    const worst = Math.max(...values.map((v, i) => Math.abs(got[i] - v)))
+    expect(worst).toBeLessThanOrEqual(step / 2 + 1e-9)
+    expect(worst).toBeGreaterThan(step / 4) // it does quantize
+  })
+
+  it('should use scale 1 for an all-zero q14 tensor', () => {
+    const view = new DataView(new ArrayBuffer(tensorByteLength('q14', [2, 2])))
+    writeTensor(view, 0, 'q14', [2, 2], new Float32Array(4))
+    expect(view.getFloat32(0, true)).toBe(1)
+    expect(Array.from(readTensor(view, 0, 'q14', [2, 2]))).toEqual([0, 0, 0, 0])
+  })
+
   it('should use scale 1 for an all-zero q8 column', () => {
     const view = new DataView(new ArrayBuffer(tensorByteLength('q8', [2, 1])))
     writeTensor(view, 0, 'q8', [2, 1], new Float32Array([0, 0]))

@@ -1,9 +1,10 @@
-import { crc32 as nodeCrc32, inflateSync } from 'node:zlib'
+import { deflateSync, crc32 as nodeCrc32, inflateSync } from 'node:zlib'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { unzlibSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
-import { crc32, encodePng } from '../../shared/png'
+import { crc32, encodePng, ihdrData, STORED_MAX_BYTES, writeChunks } from '../../shared/png'
+import { adler32, zlibStored } from '../../shared/zlib-stored'
 
 interface Chunk {
   type: string
@@ -75,6 +76,60 @@ describe('crc32', () => {
   })
 })
 
+/** Adler-32 straight from RFC 1950, reduced at every step. */
+function adlerReference(bytes: Uint8Array): number {
+  let a = 1
+  let b = 0
+  for (const byte of bytes) {
+    a = (a + byte) % 65521
+    b = (b + a) % 65521
+  }
+  return (b * 65536 + a) >>> 0
+}
+
+/** Scanlines with filter byte 0, as the encoder lays them out. */
+function scanlines(pixels: Uint8Array, stride: number): Uint8Array {
+  const height = pixels.length / stride
+  const raw = new Uint8Array((stride + 1) * height)
+  for (let y = 0; y < height; y++) {
+    raw.set(pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1)
+  }
+  return raw
+}
+
+describe('adler32', () => {
+  it('should match the standard check value and a step-by-step reference', () => {
+    expect(adler32(new TextEncoder().encode('Wikipedia'))).toBe(0x11e60398)
+    expect(adler32(new Uint8Array())).toBe(1)
+    // long runs of 0xff overflow the 5552-byte reduction interval if it is wrong
+    for (const bytes of [gradient(100_003), new Uint8Array(20_000).fill(255)]) {
+      expect(adler32(bytes)).toBe(adlerReference(bytes))
+    }
+    const bytes = gradient(1000)
+    expect(adler32(bytes, 100, 900)).toBe(adlerReference(bytes.subarray(100, 900)))
+  })
+})
+
+describe('zlibStored', () => {
+  it('should equal zlib level 0 byte for byte up to the stored-image limit', () => {
+    for (const n of [0, 1, 812, STORED_MAX_BYTES]) {
+      const bytes = gradient(n)
+      expect(Array.from(zlibStored(bytes))).toEqual(Array.from(deflateSync(bytes, { level: 0 })))
+    }
+  })
+
+  it('should split long inputs into 65 535-byte blocks that inflate back exactly', () => {
+    for (const n of [65_535, 65_536, 200_000]) {
+      const bytes = gradient(n)
+      const stream = zlibStored(bytes)
+      expect(stream.length).toBe(2 + 5 * Math.ceil(n / 65_535) + n + 4)
+      // Buffer.equals: toEqual walks 200k elements one by one, which takes seconds
+      expect(inflateSync(stream).equals(bytes)).toBe(true)
+      expect(Buffer.from(unzlibSync(stream)).equals(bytes)).toBe(true)
+    }
+  })
+})
+
 describe('encodePng', () => {
   it('should encode grayscale pixels that decode back exactly', () => {
     const pixels = gradient(28 * 28)
@@ -108,14 +163,49 @@ describe('encodePng', () => {
     expect(decode(encodePng(tall, 3, 500)).pixels).toEqual(tall)
   })
 
-  it('should return the same bytes every time, pinned by a golden hash', () => {
+  it('should store small images and deflate larger ones, choosing by scanline bytes', () => {
+    const idat = (png: Uint8Array) => readChunks(png)[1].data
+    // 31 × 32 + 32 = 1024 bytes of scanlines: stored; one more row: deflated
+    const small = gradient(31 * 32)
+    const stored = idat(encodePng(small, 31, 32))
+    expect(stored[2] & 0b111).toBe(0b001) // BFINAL 1, BTYPE 00 (stored)
+    expect(stored.length).toBe(2 + 5 + STORED_MAX_BYTES + 4)
+    const large = new Uint8Array(31 * 33) // all black: compresses well
+    const deflated = idat(encodePng(large, 31, 33))
+    expect(deflated[2] & 0b110).not.toBe(0) // BTYPE 01 or 10 (Huffman-coded)
+    expect(deflated.length).toBeLessThan(100)
+    expect(decode(encodePng(large, 31, 33)).pixels).toEqual(large)
+  })
+
+  it('should write small images exactly as the chunk writer frames a stored zlib stream', () => {
+    for (const [width, height, channels] of [
+      [28, 28, 1],
+      [1, 1, 1],
+      [5, 3, 3],
+      [7, 9, 4],
+    ] as const) {
+      const pixels = gradient(width * height * channels)
+      const expected = writeChunks([
+        { type: 'IHDR', data: ihdrData(width, height, channels) },
+        { type: 'IDAT', data: zlibStored(scanlines(pixels, width * channels)) },
+        { type: 'IEND', data: new Uint8Array(0) },
+      ])
+      expect(encodePng(pixels, width, height, channels)).toEqual(expected)
+    }
+  })
+
+  it('should return the same bytes every time, pinned by golden hashes', () => {
     const png = encodePng(gradient(28 * 28), 28, 28)
     expect(png).toBeInstanceOf(Uint8Array)
     expect(png.buffer).toBeInstanceOf(ArrayBuffer)
     expect(encodePng(gradient(28 * 28), 28, 28)).toEqual(png)
     // Pinned: a change here changes every served PNG (and breaks caches keyed by ETag).
     expect(bytesToHex(sha256(png))).toBe(
-      '10f09305b7ca7b80941e2ae2047c768e51a9f7e33c48d0bc6a7d6fc17ef02137',
+      'd205ed2bc33a959833e42527cbd39d0716db00a8483ca5fa3650406cdad3977b',
+    )
+    // The deflated path (fflate at its fixed level and memory), 56 × 56 = a digit at scale 2.
+    expect(bytesToHex(sha256(encodePng(gradient(56 * 56), 56, 56)))).toBe(
+      '3dea24e579c444d5ac7d5d7334fcc12d4313f1be8701dab578878881914ff7b6',
     )
   })
 

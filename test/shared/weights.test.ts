@@ -145,11 +145,31 @@ describe('decodeWeights round trip', () => {
     }
   })
 
+  it('should keep q14 kernels within half of one step per tensor', () => {
+    const { tensors, manifest, payload } = encodeSmall('q14')
+    expect(manifest.dtype).toBe('q14')
+    const decoded = decodeWeights(parsed(manifest), payload)
+    for (const entry of manifest.tensors) {
+      const values = tensors.get(entry.name)!
+      const got = decoded.tensors.get(entry.name)!
+      if (entry.dtype === 'f32') {
+        expect(got).toEqual(values)
+        continue
+      }
+      expect(entry.dtype).toBe('q14')
+      expect(entry.byteLength).toBe(4 + 2 * values.length)
+      const maxAbs = Math.max(...values.map(Math.abs))
+      const step = maxAbs / 8191
+      const bad = values.filter((v, i) => Math.abs(got[i] - v) > step / 2 + 1e-7 * maxAbs)
+      expect(bad.length, entry.name).toBe(0)
+    }
+  })
+
   it('should round-trip the full tutorial generator in every dtype', () => {
     const model = tutorialMlp()
     const tensors = randomTensors(model.generator, 9)
     const sizes: Record<string, number> = {}
-    for (const dtype of ['f32', 'f16', 'q8', 'q12'] as const) {
+    for (const dtype of ['f32', 'f16', 'q8', 'q12', 'q14'] as const) {
       const { manifest, payload } = encodeWeights(model, tensors, { dtype })
       const decoded = decodeWeights(parsed(manifest), payload)
       expect(decoded.tensors.size).toBe(tensorSpecs(model.generator).length)
@@ -159,12 +179,13 @@ describe('decodeWeights round trip', () => {
     expect(sizes.f16 / sizes.f32).toBeCloseTo(0.5, 1)
     expect(sizes.q8 / sizes.f32).toBeLessThan(0.27)
     expect(sizes.q12 / sizes.f32).toBeCloseTo(0.375, 1)
+    expect(sizes.q14 / sizes.f32).toBeCloseTo(0.5, 1)
   })
 
   it('should round-trip a compressed payload exactly and make f16 smaller', () => {
     const model = tutorialMlp()
     const tensors = randomTensors(model.generator, 9)
-    for (const dtype of ['f32', 'f16', 'q8', 'q12'] as const) {
+    for (const dtype of ['f32', 'f16', 'q8', 'q12', 'q14'] as const) {
       const plain = encodeWeights(model, tensors, { dtype })
       const packed = encodeWeights(model, tensors, { dtype, compress: true })
       expect(packed.manifest.payload).toMatchObject({
@@ -174,7 +195,9 @@ describe('decodeWeights round trip', () => {
       const a = decodeWeights(parsed(plain.manifest), plain.payload).tensors
       const b = decodeWeights(parsed(packed.manifest), packed.payload).tensors
       for (const [name, values] of a) expect(b.get(name), `${dtype} ${name}`).toEqual(values)
-      if (dtype === 'f16') expect(packed.payload.byteLength).toBeLessThan(plain.payload.byteLength)
+      if (dtype === 'f16' || dtype === 'q14') {
+        expect(packed.payload.byteLength).toBeLessThan(plain.payload.byteLength)
+      }
     }
   })
 
@@ -275,8 +298,8 @@ describe('decodeWeights validation', () => {
       /manifest\.model to be an object/,
     )
     expectFormatError(
-      tampered((m) => (m.model.generator.layers[1].kind = 'conv2d')),
-      /manifest\.model\.generator\.layers\[1\]\.kind to be one of .*, but got "conv2d"/,
+      tampered((m) => (m.model.generator.layers[1].kind = 'convTranspose2d')),
+      /manifest\.model\.generator\.layers\[1\]\.kind to be one of .*, but got "convTranspose2d"/,
     )
     expectFormatError(
       tampered((m) => (m.model.generator.layers[4].inputs = 11)),
@@ -419,6 +442,41 @@ describe('decodeWeights validation', () => {
       withValue('g.dense1.kernel', (v, at) => v.setFloat32(at, NaN, true)),
       /q8 scale 0/,
     )
+  })
+
+  it('should reject bad q14 scales, out-of-range integers and a per-unit q14 size', () => {
+    const q14 = encodeSmall('q14')
+    const entry = q14.manifest.tensors.find((t) => t.name === 'g.dense1.kernel')!
+    /** decodeWeights after `edit` writes into the q14 payload (checksum updated). */
+    const tamperedQ14 = (edit: (view: DataView) => void, manifestEdit?: (m: any) => void) => {
+      const bytes = new Uint8Array(q14.payload)
+      edit(new DataView(bytes.buffer))
+      const m = parsed(q14.manifest)
+      m.payload.sha256 = sha256Hex(bytes)
+      manifestEdit?.(m)
+      return () => decodeWeights(m, bytes)
+    }
+    expectFormatError(
+      tamperedQ14((v) => v.setFloat32(entry.offset, 0, true)),
+      'Expected g.dense1.kernel q14 scale 0 to be positive, but got 0.',
+    )
+    expectFormatError(
+      tamperedQ14((v) => v.setFloat32(entry.offset, -Infinity, true)),
+      /q14 scale 0 to be positive/,
+    )
+    expectFormatError(
+      tamperedQ14((v) => v.setInt16(entry.offset + 4 + 2 * 5, -8192, true)),
+      'Expected g.dense1.kernel q14 value 5 to be in ±8191, but got -8192.',
+    )
+    expectFormatError(
+      tamperedQ14(
+        () => {},
+        (m) => (m.tensors[0].byteLength = 4 * 10 + 2 * 60), // as if it had per-unit scales
+      ),
+      /byteLength \(g\.dense0\.kernel\) to be 124 for q14 \[6,10\]/,
+    )
+    // the untouched payload still decodes
+    expect(tamperedQ14(() => {})()).toMatchObject({ manifest: { dtype: 'q14' } })
   })
 
   it('should throw WeightFormatError for every bad field type', () => {

@@ -1,8 +1,10 @@
 /**
  * @module test/trainer/generate
  * Seed → PNG (shared/render) and the `npm run generate` command: the Node file is byte-identical
- * to what the shared pipeline (and so the worker) produces; bad input changes nothing on disk.
+ * to what the shared pipeline (and so the worker) produces, with `--digit` on a conditional model
+ * too (against the hashes the worker test pins); bad input changes nothing on disk.
  */
+import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +17,7 @@ import { Xoshiro128 } from '../../shared/rng'
 import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { decodeWeights, encodeWeights } from '../../shared/weights'
 import { readArtifact, writeArtifact } from '../../trainer/artifact'
+import { CGAN_GOLDEN } from '../edge/fixture-model'
 import { randomTensors } from '../shared/helpers'
 import { runCli as runCliScript } from './cli-run'
 
@@ -145,5 +148,62 @@ describe('trainer/generate', () => {
       expect(run.stderr).toMatch(/^error: /)
       expect(existsSync(out)).toBe(false)
     }
+  })
+})
+
+describe('trainer/generate --digit', () => {
+  // The committed conditional fixture: the worker serves these URLs with the same pinned hashes.
+  const CGAN = 'test/fixtures/tiny-cgan'
+  let dir: string
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'generate-digit-'))
+  })
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
+
+  it('should write the bytes the worker serves for a chosen and a seed-picked digit', async () => {
+    const cases = [
+      [['--digit', '7'], '/generate?seed=42&digit=7', 'digit 7, '],
+      [[], '/generate?seed=42', 'digit 2 (from the seed), '],
+      [['--digit', '0', '--scale', '3'], '/generate?seed=4294967295&digit=0&scale=3', 'digit 0'],
+    ] as const
+    const runs = await Promise.all(
+      cases.map(([flags, url], i) => {
+        const seed = new URL(url, 'http://x').searchParams.get('seed')!
+        return runCli(['--model', CGAN, '--seed', seed, '--out', join(dir, `${i}.png`), ...flags])
+      }),
+    )
+    for (const [i, [, url, said]] of cases.entries()) {
+      expect(runs[i].stderr, url).toBe('')
+      expect(runs[i].status, url).toBe(0)
+      expect(runs[i].stdout).toContain(said)
+      expect(sha256(join(dir, `${i}.png`)), url).toBe(CGAN_GOLDEN[url])
+    }
+  })
+
+  it('should exit 2 with one line on a bad --digit, or on an unconditional model', async () => {
+    const out = join(dir, 'bad.png')
+    const plain = 'test/fixtures/tiny-model'
+    const cases: [string[], RegExp][] = [
+      [['--model', plain, '--digit', '7'], /unconditional/],
+      [['--model', CGAN, '--digit', '10'], /--digit .*\[0, 9\], but got '10'/],
+      [['--model', CGAN, '--digit', '-1'], /--digit/],
+      [['--model', CGAN, '--digit', '1.0'], /--digit .*but got '1\.0'/],
+      [['--model', CGAN, '--digit', ''], /--digit/],
+      [['--model', CGAN, '--digit', 'all'], /--digit .*but got 'all'/],
+    ]
+    const runs = await Promise.all(
+      cases.map(([args]) => runCli([...args, '--seed', '1', '--out', out])),
+    )
+    for (const [i, [args, message]] of cases.entries()) {
+      expect(runs[i].status, args.join(' ')).toBe(2)
+      expect(runs[i].stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
+      expect(runs[i].stderr).toMatch(message)
+    }
+    expect(existsSync(out)).toBe(false)
   })
 })

@@ -1,8 +1,10 @@
 /**
  * @module test/trainer/sample
  * `npm run sample`: the `.f32` format (size, range, seed → the values the worker computes), the PNG
- * grid, and bad input that exits non-zero without writing anything.
+ * grid, `--digit` on a conditional model, and bad input that exits non-zero without writing
+ * anything.
  */
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +16,7 @@ import { Xoshiro128 } from '../../shared/rng'
 import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { readArtifact, writeArtifact } from '../../trainer/artifact'
 import { sampleImages } from '../../trainer/sample'
+import { CGAN_GOLDEN } from '../edge/fixture-model'
 import { randomTensors } from '../shared/helpers'
 import { runCli as runCliScript } from './cli-run'
 
@@ -98,5 +101,62 @@ describe('trainer/sample', () => {
       expect(existsSync(out)).toBe(false)
       expect(existsSync(join(dir, 'bad.txt'))).toBe(false)
     }
+  })
+})
+
+describe('trainer/sample --digit', () => {
+  const CGAN = 'test/fixtures/tiny-cgan'
+  let dir: string
+  let generator: Generator
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sample-digit-'))
+    generator = createGenerator(readArtifact(CGAN))
+  })
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('should draw the digit for every seed, or each seed its own (seed mod 10)', async () => {
+    const sevens = join(dir, 'sevens.f32')
+    const own = join(dir, 'own.f32')
+    const grid = join(dir, 'threes.png')
+    const runs = await Promise.all([
+      runCli(['--model', CGAN, '--n', '3', '--seed-start', '8', '--digit', '7', '--out', sevens]),
+      runCli(['--model', CGAN, '--n', '3', '--seed-start', '8', '--out', own]),
+      runCli(['--model', CGAN, '--n', '16', '--seed-start', '1', '--digit', '3', '--out', grid]),
+    ])
+    for (const run of runs) expect([run.status, run.stderr]).toEqual([0, ''])
+    expect(runs[0].stdout).toContain('digit 7')
+    const floats = (path: string) => {
+      const bytes = readFileSync(path)
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      return Float32Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(4 * i, true))
+    }
+    for (const [i, seed] of [8, 9, 10].entries()) {
+      const z = sampleLatent(seed, 8)
+      const at = (x: Float32Array) => x.subarray(i * 784, (i + 1) * 784)
+      expect(at(floats(sevens))).toEqual(generator.run(z, 7))
+      expect(at(floats(own))).toEqual(generator.run(z, seed % 10))
+    }
+    expect(sampleImages(generator, 8, 3)).toEqual(floats(own))
+    // The grid is the worker's /grid?seed=1&n=16&digit=3, byte for byte.
+    const hash = createHash('sha256').update(readFileSync(grid)).digest('hex')
+    expect(hash).toBe(CGAN_GOLDEN['/grid?seed=1&n=16&digit=3'])
+  })
+
+  it('should exit 2 with one line for --digit on an unconditional model, or too big', async () => {
+    const out = join(dir, 'bad.f32')
+    const runs = await Promise.all([
+      runCli(['--model', 'test/fixtures/tiny-model', '--n', '2', '--digit', '1', '--out', out]),
+      runCli(['--model', CGAN, '--n', '2', '--digit', '10', '--out', out]),
+    ])
+    expect(runs[0].stderr).toMatch(/^error: Expected no --digit: .* unconditional/)
+    expect(runs[1].stderr).toMatch(/--digit/)
+    for (const run of runs) {
+      expect(run.status).toBe(2)
+      expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    }
+    expect(existsSync(out)).toBe(false)
   })
 })

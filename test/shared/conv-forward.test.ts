@@ -1,0 +1,201 @@
+/**
+ * @module test/shared/conv-forward
+ * The engine on conv generators (shared/compile, shared/float32-ops, shared/kernel.wat `conv`):
+ * against a naive float64 reference written from the layer definitions alone, bit for bit between
+ * the WebAssembly kernel and JS, and pinned output bits.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { describe, expect, it } from 'vitest'
+import { createGenerator } from '../../shared/forward'
+import { sampleLatent } from '../../shared/latent'
+import { dcgan, type ModelSpec } from '../../shared/spec'
+import { decodeWeights, encodeWeights } from '../../shared/weights'
+import { loadKernel } from '../../trainer/kernel'
+import { convSpec, randomTensors } from './helpers'
+
+function engines(model: ModelSpec, seed: number) {
+  const tensors = randomTensors(model.generator, seed)
+  const { manifest, payload } = encodeWeights(model, tensors, { dtype: 'f32' })
+  const weights = decodeWeights(JSON.parse(JSON.stringify(manifest)), payload)
+  return {
+    tensors,
+    js: createGenerator(weights),
+    wasm: createGenerator(weights, { kernel: loadKernel() }),
+  }
+}
+
+/**
+ * The textbook forward pass in float64 on [h][w][c] maps: unfolded BatchNorm, direct conv loops
+ * with TensorFlow's `same` padding computed here from its definition, Math.* activations.
+ */
+function naiveForward(
+  model: ModelSpec,
+  t: Map<string, Float32Array>,
+  z: Float32Array,
+  label?: number,
+): number[] {
+  let x = Array.from(z)
+  let shape = [x.length]
+  for (const layer of model.generator.layers) {
+    if (layer.kind === 'dense') {
+      const k = t.get(`${layer.name}.kernel`)!
+      const b = t.get(`${layer.name}.bias`)!
+      x = Array.from({ length: layer.units }, (_, j) => {
+        let sum = b[j]
+        for (let i = 0; i < layer.inputs; i++) sum += x[i] * k[i * layer.units + j]
+        return sum
+      })
+      shape = [layer.units]
+    } else if (layer.kind === 'conv2d') {
+      const [h, w, c] = shape
+      const { kernelSize: k, stride: s, filters } = layer
+      const out = (n: number) => Math.ceil(n / s)
+      const before = (n: number) => Math.floor(Math.max((out(n) - 1) * s + k - n, 0) / 2)
+      const kernel = t.get(`${layer.name}.kernel`)! // [k, k, c, filters]
+      const bias = t.get(`${layer.name}.bias`)!
+      const y: number[] = []
+      for (let oy = 0; oy < out(h); oy++)
+        for (let ox = 0; ox < out(w); ox++)
+          for (let f = 0; f < filters; f++) {
+            let sum = bias[f]
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++)
+                for (let ch = 0; ch < c; ch++) {
+                  const iy = oy * s + ky - before(h)
+                  const ix = ox * s + kx - before(w)
+                  if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue
+                  sum += x[(iy * w + ix) * c + ch] * kernel[((ky * k + kx) * c + ch) * filters + f]
+                }
+            y.push(sum)
+          }
+      x = y
+      shape = [out(h), out(w), filters]
+    } else if (layer.kind === 'upsample') {
+      const [h, w, c] = shape
+      const y: number[] = []
+      for (let oy = 0; oy < 2 * h; oy++)
+        for (let ox = 0; ox < 2 * w; ox++)
+          for (let ch = 0; ch < c; ch++) y.push(x[((oy >> 1) * w + (ox >> 1)) * c + ch])
+      x = y
+      shape = [2 * h, 2 * w, c]
+    } else if (layer.kind === 'reshape') {
+      shape = [...layer.shape]
+    } else if (layer.kind === 'flatten') {
+      shape = [x.length]
+    } else if (layer.kind === 'condition') {
+      x = [...x, ...Array.from({ length: layer.classes }, (_, i) => (i === label ? 1 : 0))]
+      shape = [x.length]
+    } else if (layer.kind === 'batchNorm') {
+      const g = (p: string, j: number) => t.get(`${layer.name}.${p}`)![j % layer.features]
+      x = x.map(
+        (v, j) =>
+          ((v - g('movingMean', j)) / Math.sqrt(g('movingVariance', j) + layer.epsilon)) *
+            g('gamma', j) +
+          g('beta', j),
+      )
+    } else if (layer.kind === 'activation') {
+      const alpha = layer.alpha ?? 0
+      const fn = {
+        leakyRelu: (v: number) => (v < 0 ? alpha * v : v),
+        relu: (v: number) => Math.max(0, v),
+        tanh: Math.tanh,
+        sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
+        linear: (v: number) => v,
+      }[layer.fn]
+      x = x.map(fn)
+    }
+  }
+  return x
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
+  return worst
+}
+
+const MODELS: [string, () => ModelSpec][] = [
+  ['dcgan', () => dcgan()],
+  ['cdcgan', () => dcgan({ classes: 10 })],
+  ['every conv geometry', convSpec],
+]
+
+describe('createGenerator on conv models', () => {
+  it.each(MODELS)('should match a naive float64 forward pass within 1e-5 (%s)', (_, spec) => {
+    const model = spec()
+    const { tensors, js, wasm } = engines(model, 5)
+    const labels = js.classes
+    for (let seed = 0; seed < 4; seed++) {
+      const z = sampleLatent(seed, model.latentDim)
+      const label = labels > 0 ? seed % labels : undefined
+      const want = naiveForward(model, tensors, z, label)
+      expect(want.length).toBe(js.outputSize)
+      expect(maxAbsDiff(js.run(z, label), want)).toBeLessThan(1e-5)
+      expect(maxAbsDiff(wasm.run(z, label), want)).toBeLessThan(1e-5)
+    }
+  })
+
+  it.each(MODELS)('should give bit-identical outputs on the kernel and in JS (%s)', (_, spec) => {
+    const model = spec()
+    const { js, wasm } = engines(model, 11)
+    // Latents scaled by 1e-20 and 1e20 add subnormal products and overflow to ±Infinity and NaN.
+    for (let seed = 0; seed < 30; seed++) {
+      const z = sampleLatent(seed, model.latentDim)
+      const scale = seed % 10 === 1 ? 1e-20 : seed % 10 === 2 ? 1e20 : 1 + seed / 30
+      for (let i = 0; i < z.length; i++) z[i] *= scale
+      const label = js.classes > 0 ? seed % js.classes : undefined
+      const a = js.run(z, label)
+      const b = wasm.run(z, label)
+      // Object.is: bitwise for numbers (−0 ≠ +0) except that any NaN equals any NaN
+      const same = a.length === b.length && a.every((v, i) => Object.is(v, b[i]))
+      expect(same, `${model.name} seed ${seed}`).toBe(true)
+    }
+  })
+
+  it('should pin the output bits of the dcgan generator (float32, fixed summation order)', () => {
+    // Explicit widths, so that the pin does not move with the preset's defaults.
+    const { js, wasm } = engines(dcgan({ gChannels: [64, 32], dChannels: [32, 64] }), 2026)
+    for (const g of [js, wasm]) {
+      const out = g.run(sampleLatent(42, 100))
+      const bytes = new Uint8Array(out.length * 4)
+      out.forEach((v, i) => new DataView(bytes.buffer).setFloat32(i * 4, v, true))
+      expect(bytesToHex(sha256(bytes))).toBe(
+        'fa56c1c30a75781f51199b27176ec349040bc855f73487023311e1d52f8f7182',
+      )
+    }
+  })
+
+  it('should copy values exactly through reshape, upsample and flatten (row-major h, w, c)', () => {
+    // z(4) → identity dense → [1, 2, 2] map → 2× nearest → flatten: [a a b b; a a b b] per channel.
+    const model: ModelSpec = {
+      name: 'copy',
+      latentDim: 4,
+      imageShape: [2, 4, 2],
+      generator: {
+        inputs: 4,
+        layers: [
+          { kind: 'dense', name: 'g.id', inputs: 4, units: 4 },
+          { kind: 'reshape', shape: [1, 2, 2] },
+          { kind: 'upsample', factor: 2 },
+          { kind: 'flatten' },
+        ],
+      },
+      discriminator: { inputs: 16, layers: [{ kind: 'dense', name: 'd', inputs: 16, units: 1 }] },
+    }
+    const kernel = new Float32Array(16)
+    for (let i = 0; i < 4; i++) kernel[i * 4 + i] = 1
+    const tensors = new Map([
+      ['g.id.kernel', kernel],
+      ['g.id.bias', new Float32Array(4)],
+    ])
+    const { manifest, payload } = encodeWeights(model, tensors, { dtype: 'f32' })
+    const z = new Float32Array([1.5, -2, 3.25, 7])
+    // pixels (x, c): (0, 0)=1.5 (0, 1)=−2 (1, 0)=3.25 (1, 1)=7
+    const row = [1.5, -2, 1.5, -2, 3.25, 7, 3.25, 7]
+    for (const kernelModule of [undefined, loadKernel()]) {
+      const g = createGenerator(decodeWeights(manifest, payload), { kernel: kernelModule })
+      expect(Array.from(g.run(z))).toEqual([...row, ...row])
+    }
+  })
+})
