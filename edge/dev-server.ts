@@ -41,6 +41,8 @@ export interface DevServerOptions {
    * same rules and build step (a test serving a fixture model).
    */
   entry?: string
+  /** A `[env.<name>]` of wrangler.toml (e.g. `seed-mlp`); empty or absent: the top level. */
+  env?: string
 }
 
 /** Error for a wrangler that exits or never answers; its message ends with wrangler's output. */
@@ -62,6 +64,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   args.push('--ip', '127.0.0.1', '--port', String(port))
   args.push('--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false')
   if (options.logLevel) args.push('--log-level', options.logLevel)
+  if (options.env) args.push('--env', options.env)
   const child = spawn(`${ROOT}node_modules/.bin/wrangler`, [...args, ...vars], {
     cwd: ROOT,
     // Own process group, so stop() can signal wrangler and the workerd it spawns together.

@@ -7,8 +7,8 @@
  * a 4-byte-aligned offset (zero padding between), little-endian. Dense kernels are stored in the
  * manifest's `dtype` — `f32`, `f16` (binary16, round-to-nearest-even) or `q8` (per-output-unit
  * symmetric int8: `units` float32 scales, then the int8 values row-major; see `shared/f16`), `q12`
- * (the same with 12-bit integers, two per three bytes) or `q14` (one float32 scale for the tensor,
- * then int16 values in [-8191, 8191], row-major) — and
+ * (the same with 12-bit integers, two per three bytes), `q14` (one float32 scale for the tensor,
+ * then int16 values in [-8191, 8191], row-major) or `q15` (the same in [-16383, 16383]) — and
  * every other tensor as `f32`. `manifest.payload.encoding` (optional) names a lossless compression
  * of those bytes (`shared/payload-codec`); `byteLength` and `sha256` are of the stored bytes.
  *
@@ -18,7 +18,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { HALF_OVERFLOW, Q14_MAX, readTensor, tensorByteLength, writeTensor } from './f16'
+import { HALF_OVERFLOW, readTensor, tensorByteLength, wordQuantMax, writeTensor } from './f16'
 import { packPayload, PAYLOAD_ENCODINGS, unpackPayload, type PayloadEncoding } from './payload-codec'
 import { checkModelSpec, elementCount, fail, isRecord, WeightFormatError } from './manifest-check'
 import { tensorSpecs } from './spec'
@@ -27,9 +27,9 @@ import type { ModelSpec } from './spec'
 export { WeightFormatError }
 
 /** Storage type of dense kernels. */
-export type Dtype = 'f32' | 'f16' | 'q8' | 'q12' | 'q14'
+export type Dtype = 'f32' | 'f16' | 'q8' | 'q12' | 'q14' | 'q15'
 
-export const DTYPES: readonly Dtype[] = ['f32', 'f16', 'q8', 'q12', 'q14']
+export const DTYPES: readonly Dtype[] = ['f32', 'f16', 'q8', 'q12', 'q14', 'q15']
 export const FORMAT = 'digit-gan-generator'
 export const FORMAT_VERSION = 1
 export const PAYLOAD_FILE = 'weights.bin'
@@ -200,8 +200,9 @@ export function decodeWeights(manifest: unknown, payload: Uint8Array): DecodedWe
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength)
   const tensors = new Map<string, Float32Array>()
   for (const entry of m.tensors) {
-    if (entry.dtype === 'q8' || entry.dtype === 'q12' || entry.dtype === 'q14') {
-      const scales = entry.dtype === 'q14' ? 1 : entry.shape[1]
+    const wordMax = wordQuantMax(entry.dtype)
+    if (entry.dtype === 'q8' || entry.dtype === 'q12' || wordMax !== undefined) {
+      const scales = wordMax !== undefined ? 1 : entry.shape[1]
       for (let j = 0; j < scales; j++) {
         const s = view.getFloat32(entry.offset + 4 * j, true)
         if (!(s > 0 && s < Infinity)) {
@@ -209,7 +210,7 @@ export function decodeWeights(manifest: unknown, payload: Uint8Array): DecodedWe
         }
       }
     }
-    if (entry.dtype === 'q14') checkQ14Range(view, entry)
+    if (wordMax !== undefined) checkWordRange(view, entry, wordMax)
     const values = readTensor(view, entry.offset, entry.dtype, entry.shape)
     checkFinite(entry.name, values)
     if (entry.name.endsWith('.movingVariance')) {
@@ -221,12 +222,12 @@ export function decodeWeights(manifest: unknown, payload: Uint8Array): DecodedWe
   return { manifest: m, tensors }
 }
 
-/** q14 integers use int16 words but only [-8191, 8191], as the writer produces them. */
-function checkQ14Range(view: DataView, entry: TensorEntry): void {
+/** q14/q15 integers use int16 words but only ±`max` (8191/16383), as the writer produces them. */
+function checkWordRange(view: DataView, entry: TensorEntry, max: number): void {
   const n = elementCount(entry.shape)
   for (let i = 0; i < n; i++) {
     const q = view.getInt16(entry.offset + 4 + 2 * i, true)
-    if (q > Q14_MAX || q < -Q14_MAX) fail(`${entry.name} q14 value ${i} to be in ±${Q14_MAX}`, q)
+    if (q > max || q < -max) fail(`${entry.name} ${entry.dtype} value ${i} to be in ±${max}`, q)
   }
 }
 

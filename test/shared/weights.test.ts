@@ -145,9 +145,12 @@ describe('decodeWeights round trip', () => {
     }
   })
 
-  it('should keep q14 kernels within half of one step per tensor', () => {
-    const { tensors, manifest, payload } = encodeSmall('q14')
-    expect(manifest.dtype).toBe('q14')
+  it.each([
+    ['q14', 8191],
+    ['q15', 16383],
+  ] as const)('should keep %s kernels within half of one step per tensor', (dtype, qmax) => {
+    const { tensors, manifest, payload } = encodeSmall(dtype)
+    expect(manifest.dtype).toBe(dtype)
     const decoded = decodeWeights(parsed(manifest), payload)
     for (const entry of manifest.tensors) {
       const values = tensors.get(entry.name)!
@@ -156,10 +159,10 @@ describe('decodeWeights round trip', () => {
         expect(got).toEqual(values)
         continue
       }
-      expect(entry.dtype).toBe('q14')
+      expect(entry.dtype).toBe(dtype)
       expect(entry.byteLength).toBe(4 + 2 * values.length)
       const maxAbs = Math.max(...values.map(Math.abs))
-      const step = maxAbs / 8191
+      const step = maxAbs / qmax
       const bad = values.filter((v, i) => Math.abs(got[i] - v) > step / 2 + 1e-7 * maxAbs)
       expect(bad.length, entry.name).toBe(0)
     }
@@ -180,6 +183,20 @@ describe('decodeWeights round trip', () => {
     expect(sizes.q8 / sizes.f32).toBeLessThan(0.27)
     expect(sizes.q12 / sizes.f32).toBeCloseTo(0.375, 1)
     expect(sizes.q14 / sizes.f32).toBeCloseTo(0.5, 1)
+  })
+
+  it('should reject a q15 integer outside ±16383 and accept ±16383', () => {
+    const q15 = encodeSmall('q15')
+    const entry = q15.manifest.tensors.find((t) => t.name === 'g.dense1.kernel')!
+    const withWord = (word: number) => {
+      const bytes = new Uint8Array(q15.payload)
+      new DataView(bytes.buffer).setInt16(entry.offset + 4 + 2 * 5, word, true)
+      const m = parsed(q15.manifest)
+      m.payload.sha256 = sha256Hex(bytes)
+      return () => decodeWeights(m, bytes)
+    }
+    expect(withWord(16384)).toThrow('Expected g.dense1.kernel q15 value 5 to be in ±16383, but got 16384.')
+    expect(withWord(-16383)).not.toThrow()
   })
 
   it('should round-trip a compressed payload exactly and make f16 smaller', () => {
