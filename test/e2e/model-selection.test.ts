@@ -2,7 +2,8 @@
  * @module test/e2e/model-selection.test
  * The served model is chosen at build time (wrangler.toml, package.json): `npm run deploy` bundles
  * models/default/, `MODEL=seed-mlp npm run deploy` (or `CLOUDFLARE_ENV=seed-mlp`, wrangler's own
- * variable) bundles models/seed-mlp/ through `[env.seed-mlp]`. Checked on the real bundles of
+ * variable) bundles models/seed-mlp/ through `[env.seed-mlp]`, and `MODEL=dcgan` models/dcgan/.
+ * Checked on the real bundles of
  * `npm run deploy -- --dry-run`: esbuild's metafile names the one manifest each bundle imports
  * (the two folders may hold the same bytes, their paths differ), the bundle carries exactly that
  * folder's weights as its one Data module, each stays under the 1 MiB (gzip) upload budget, and
@@ -55,7 +56,7 @@ async function dryRun(name: string, env: Record<string, string>): Promise<Bundle
   }
 }
 
-let bundles: Record<'default' | 'seed-mlp' | 'via-env-var', Bundle>
+let bundles: Record<'default' | 'seed-mlp' | 'dcgan' | 'via-env-var', Bundle>
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'digit-gan-models-'))
@@ -63,9 +64,10 @@ beforeAll(async () => {
   bundles = {
     default: await dryRun('default', {}),
     'seed-mlp': await dryRun('seed-mlp', { MODEL: 'seed-mlp' }),
+    dcgan: await dryRun('dcgan', { MODEL: 'dcgan' }),
     'via-env-var': await dryRun('via-env-var', { CLOUDFLARE_ENV: 'seed-mlp' }),
   }
-})
+}, 240_000) // four wrangler builds, one after another
 
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true })
@@ -75,6 +77,7 @@ describe('model selection at build time', () => {
   it.each([
     ['default', 'default', 'seed-mlp'],
     ['seed-mlp', 'seed-mlp', 'default'],
+    ['dcgan', 'dcgan', 'default'],
     ['via-env-var', 'seed-mlp', 'default'],
   ] as const)('should bundle the %s build with models/%s alone', (build, served, other) => {
     const { inputs, weights, gzipBytes, output } = bundles[build]
