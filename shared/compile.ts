@@ -15,7 +15,7 @@
  * - `reshape`, `flatten` and dropout produce no op: a map is stored row-major (h, w, c), the same
  *   floats as its flat vector.
  */
-import { KERNEL_BLOCK } from './kernel'
+import { KERNEL_BLOCK, type KernelConv } from './kernel'
 import { convGeometry, featureShapes, type Activation, type LayerSpec } from './spec'
 import { WeightFormatError, type DecodedWeights } from './weights'
 
@@ -34,26 +34,12 @@ export interface DenseOp {
   alpha: number
 }
 
-/** A `same`-padded convolution of an `[height, width, channels]` map (BatchNorm folded in). */
-export interface ConvOp {
-  kind: 'conv'
-  height: number
-  width: number
-  channels: number
-  outHeight: number
-  outWidth: number
-  filters: number
-  kernelSize: number
-  stride: number
-  /** Padding rows above and columns left of the input (`convGeometry(…).before`). */
-  top: number
-  left: number
-  /** `ceil(filters / 16)`. */
-  blocks: number
-  /** `[blocks][k][k][channels][16]`, zero-padded. */
-  weights: Float32Array
-  /** Zero-padded to `blocks · 16`. */
-  bias: Float32Array
+/**
+ * A `same`-padded convolution of an `[height, width, channels]` map (BatchNorm folded in): the
+ * kernel's layout (`KernelConv`: `[blocks][k][k][channels][16]` weights, zero-padded bias) and
+ * the activation applied after it.
+ */
+export interface ConvOp extends KernelConv {
   fn: Activation
   alpha: number
 }

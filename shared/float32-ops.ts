@@ -21,47 +21,11 @@ const f32 = Math.fround
  */
 export function denseJs(op: DenseOp, x: Float32Array, y: Float32Array): void {
   const { inputs: n, blocks, weights: w, bias: b } = op
-  for (let j = 0, o = 0; j < blocks * 16; j += 16) {
-    // prettier-ignore
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
-    // prettier-ignore
-    let a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0
-    for (let i = 0; i < n; i++, o += 16) {
-      const xi = x[i]
-      a0 = f32(a0 + f32(w[o] * xi))
-      a1 = f32(a1 + f32(w[o + 1] * xi))
-      a2 = f32(a2 + f32(w[o + 2] * xi))
-      a3 = f32(a3 + f32(w[o + 3] * xi))
-      a4 = f32(a4 + f32(w[o + 4] * xi))
-      a5 = f32(a5 + f32(w[o + 5] * xi))
-      a6 = f32(a6 + f32(w[o + 6] * xi))
-      a7 = f32(a7 + f32(w[o + 7] * xi))
-      a8 = f32(a8 + f32(w[o + 8] * xi))
-      a9 = f32(a9 + f32(w[o + 9] * xi))
-      a10 = f32(a10 + f32(w[o + 10] * xi))
-      a11 = f32(a11 + f32(w[o + 11] * xi))
-      a12 = f32(a12 + f32(w[o + 12] * xi))
-      a13 = f32(a13 + f32(w[o + 13] * xi))
-      a14 = f32(a14 + f32(w[o + 14] * xi))
-      a15 = f32(a15 + f32(w[o + 15] * xi))
-    }
-    // Float32Array stores round: each is the float32 sum `a + b`.
-    y[j] = a0 + b[j]
-    y[j + 1] = a1 + b[j + 1]
-    y[j + 2] = a2 + b[j + 2]
-    y[j + 3] = a3 + b[j + 3]
-    y[j + 4] = a4 + b[j + 4]
-    y[j + 5] = a5 + b[j + 5]
-    y[j + 6] = a6 + b[j + 6]
-    y[j + 7] = a7 + b[j + 7]
-    y[j + 8] = a8 + b[j + 8]
-    y[j + 9] = a9 + b[j + 9]
-    y[j + 10] = a10 + b[j + 10]
-    y[j + 11] = a11 + b[j + 11]
-    y[j + 12] = a12 + b[j + 12]
-    y[j + 13] = a13 + b[j + 13]
-    y[j + 14] = a14 + b[j + 14]
-    y[j + 15] = a15 + b[j + 15]
+  const acc = new Float32Array(16) // stores round: acc[l] + b[l] below is the float32 sum
+  for (let j = 0; j < blocks * 16; j += 16) {
+    acc.fill(0)
+    sum16(w, j * n, x, 0, n, acc) // block j/16 starts at weight (j/16)·n·16
+    for (let l = 0; l < 16; l++) y[j + l] = acc[l] + b[j + l]
   }
 }
 
