@@ -5,6 +5,19 @@
  */
 import type { ActivationSpec, BatchNormSpec, DenseSpec, LayerSpec, ModelSpec } from './spec'
 
+/** LeakyReLU(0.2), the tutorial's and DCGAN's D activation. */
+const lrelu: ActivationSpec = { kind: 'activation', fn: 'leakyRelu', alpha: 0.2 }
+
+/** BatchNorm with Keras momentum semantics (see BatchNormSpec), as both families use it. */
+function bn(name: string, features: number): BatchNormSpec {
+  return { kind: 'batchNorm', name, features, epsilon: 1e-3, momentum: 0.8 }
+}
+
+/** The condition layer of a `classes`-way conditional network; none for 0. */
+function conditionLayers(classes: number): LayerSpec[] {
+  return classes > 0 ? [{ kind: 'condition', classes }] : []
+}
+
 export interface TutorialMlpOptions {
   latentDim?: number
   /** Dropout rate after each hidden layer of D; 0 adds no dropout layers. */
@@ -24,14 +37,6 @@ export interface TutorialMlpOptions {
 export function tutorialMlp(options: TutorialMlpOptions = {}): ModelSpec {
   const latentDim = options.latentDim ?? 100
   const dDropout = options.dDropout ?? 0
-  const lrelu: ActivationSpec = { kind: 'activation', fn: 'leakyRelu', alpha: 0.2 }
-  const bn = (name: string, features: number): BatchNormSpec => ({
-    kind: 'batchNorm',
-    name,
-    features,
-    epsilon: 1e-3,
-    momentum: 0.8,
-  })
   const dense = (name: string, inputs: number, units: number): DenseSpec => ({
     kind: 'dense',
     name,
@@ -40,7 +45,7 @@ export function tutorialMlp(options: TutorialMlpOptions = {}): ModelSpec {
   })
   const dropout: LayerSpec[] = dDropout > 0 ? [{ kind: 'dropout', rate: dDropout }] : []
   const classes = options.classes ?? 0
-  const condition: LayerSpec[] = classes > 0 ? [{ kind: 'condition', classes }] : []
+  const condition = conditionLayers(classes)
   return {
     name: classes > 0 ? 'cgan-mlp' : 'mlp',
     latentDim,
@@ -104,17 +109,9 @@ export function dcgan(options: DcganOptions = {}): ModelSpec {
   const classes = options.classes ?? 0
   const [g0, g1] = options.gChannels ?? [64, 32]
   const [d0, d1] = options.dChannels ?? [32, 64]
-  const condition: LayerSpec[] = classes > 0 ? [{ kind: 'condition', classes }] : []
+  const condition = conditionLayers(classes)
   const dropout: LayerSpec[] = options.dDropout ? [{ kind: 'dropout', rate: options.dDropout }] : []
   const relu: ActivationSpec = { kind: 'activation', fn: 'relu' }
-  const lrelu: ActivationSpec = { kind: 'activation', fn: 'leakyRelu', alpha: 0.2 }
-  const bn = (name: string, features: number): BatchNormSpec => ({
-    kind: 'batchNorm',
-    name,
-    features,
-    epsilon: 1e-3,
-    momentum: 0.8,
-  })
   const conv = (name: string, inChannels: number, filters: number, k: number, stride: 1 | 2) =>
     ({ kind: 'conv2d', name, inChannels, filters, kernelSize: k, stride, padding: 'same' }) as const
   return {
