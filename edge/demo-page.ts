@@ -54,7 +54,7 @@ legend { font-weight: 600; padding: 0 0.25rem; }
 label { display: block; margin: 0.4rem 0 0.15rem; }
 label.inline { display: inline-flex; gap: 0.35rem; align-items: center; margin-right: 1rem; }
 input[type=number] { width: 11ch; font: inherit; padding: 0.2rem 0.3rem; }
-select { font: inherit; padding: 0.2rem 0.3rem; }
+select { font: inherit; padding: 0.2rem 0.3rem; max-width: 100%; }
 input[type=range] { width: min(18rem, 70%); vertical-align: middle; }
 output { display: inline-block; min-width: 4.5ch; text-align: right;
   font-variant-numeric: tabular-nums; }
@@ -95,7 +95,7 @@ export function renderDemoPage(options: DemoPageOptions): string {
   const option = (value: string, text: string, selected: boolean) =>
     `<option value="${value}"${selected ? ' selected' : ''}>${text}</option>`
   const digitOptions = [
-    option('', `Any: the seed picks it (seed mod ${classes})`, digit === undefined),
+    option('', `Any (seed mod ${classes})`, digit === undefined),
     ...Array.from({ length: Math.min(classes, 10) }, (_, d) => option(`${d}`, `${d}`, digit === d)),
   ].join('\n      ')
   // Only for a conditional model: an unconditional one draws whatever digit the seed gives.

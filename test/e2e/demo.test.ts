@@ -14,6 +14,9 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevServer } from '../../edge/dev-server'
 import type { DevServer } from '../../edge/dev-server'
+import manifest from '../../models/default/manifest.json'
+import { seedLabel } from '../../shared/condition'
+import { classCount, type NetworkSpec } from '../../shared/spec'
 import { decodePng } from '../edge/png-decode'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -26,6 +29,10 @@ const ARGS = [
   '--disable-sync',
   '--no-first-run',
 ]
+
+/** The served model's classes (0: unconditional); a walk holds the digit of its start seed. */
+const CLASSES = classCount(manifest.model.generator as NetworkSpec)
+const WALK_DIGIT = CLASSES > 0 ? `&digit=${seedLabel(1234, CLASSES)}` : ''
 
 let server: DevServer
 let browser: Browser
@@ -91,7 +98,8 @@ describe('the demo page in Chromium', () => {
     expect({ width: canvas.width, height: canvas.height }).toEqual({ width: 28, height: 28 })
     expect(canvas.pixels).toEqual(png.pixels)
     expect(page.url()).toBe(`${server.url}/?seed=1234`)
-    expect(await page.getAttribute('#view', 'aria-label')).toBe('Seed 1234')
+    const label = CLASSES > 0 ? `Seed 1234, digit ${seedLabel(1234, CLASSES)}` : 'Seed 1234'
+    expect(await page.getAttribute('#view', 'aria-label')).toBe(label)
     await expect.poll(() => page.textContent('#timing')).toMatch(/ms per image/)
   })
 
@@ -100,7 +108,8 @@ describe('the demo page in Chromium', () => {
     await page.focus('#t')
     await page.keyboard.press('End')
     await rendered('seed=1234&to=77&t=100')
-    expect((await canvasGray()).pixels).toEqual((await fetchPng('/generate?seed=77')).pixels)
+    const end = await fetchPng(`/generate?seed=77${WALK_DIGIT}`)
+    expect((await canvasGray()).pixels).toEqual(end.pixels)
     // Home, then five PageUps of 10 %: halfway, the middle tile of a 3-step /interpolate strip
     await page.keyboard.press('Home')
     for (let i = 0; i < 5; i++) await page.keyboard.press('PageUp')
@@ -154,7 +163,8 @@ describe('the demo page in Chromium', () => {
     })
     expect(decoded).toMatchObject({ type: 'image/apng', frameCount: 6, repetitionCount: Infinity })
     expect(decoded.first).toEqual(Array.from((await fetchPng('/generate?seed=1234')).pixels))
-    expect(decoded.last).toEqual(Array.from((await fetchPng('/generate?seed=77')).pixels))
+    const end = await fetchPng(`/generate?seed=77${WALK_DIGIT}`)
+    expect(decoded.last).toEqual(Array.from(end.pixels))
   })
 
   it('should restore a shared URL and save a screenshot', async () => {
