@@ -44,7 +44,8 @@ export async function buildDemo(): Promise<BundleInfo> {
     platform: 'browser',
     write: false,
     legalComments: 'none',
-    // The dense kernel (shared/kernel.wasm, 370 bytes) is inlined as bytes and compiled in the page.
+    // The dense and conv kernel (shared/kernel.wasm, under 1 KiB) is inlined as bytes and
+    // compiled in the page.
     loader: { '.wasm': 'binary' },
     logLevel: 'warning',
   })
