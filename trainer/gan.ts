@@ -90,7 +90,7 @@ export interface GStepResult {
  * @example const gan = createGan({ ...DEFAULT_CONFIG, seed: 7 })
  */
 export function createGan(options: GanOptions, model?: ModelSpec): Gan {
-  const spec = model ?? buildModelSpec({ ...options, model: options.model ?? 'mlp' })
+  const spec = model ?? buildModelSpec(options)
   const g = createNetwork(spec.generator, mixSeed(options.seed, 0x67))
   const d = createNetwork(spec.discriminator, mixSeed(options.seed, 0x64))
   const adam = (lr: number) => ({ lr, beta1: options.beta1, beta2: options.beta2 })

@@ -8,55 +8,13 @@ import { tutorialMlp, type ModelSpec } from '../../shared/spec'
 import { decodeWeights, encodeWeights, type Dtype } from '../../shared/weights'
 import { loadKernel } from '../../trainer/kernel'
 import { randomTensors, smallSpec } from './helpers'
+import { maxAbsDiff, naiveForward } from './naive-forward'
 
 function generatorFor(model: ModelSpec, seed: number, dtype: Dtype = 'f32') {
   const tensors = randomTensors(model.generator, seed)
   const { manifest, payload } = encodeWeights(model, tensors, { dtype })
   const weights = decodeWeights(JSON.parse(JSON.stringify(manifest)), payload)
   return { tensors, weights, generator: createGenerator(weights) }
-}
-
-/** The textbook forward pass: unfolded BatchNorm, plain loops, Math.* functions, float64. */
-function naiveForward(model: ModelSpec, t: Map<string, Float32Array>, z: Float32Array): number[] {
-  let x = Array.from(z)
-  for (const layer of model.generator.layers) {
-    if (layer.kind === 'dense') {
-      const k = t.get(`${layer.name}.kernel`)!
-      const b = t.get(`${layer.name}.bias`)!
-      const y: number[] = []
-      for (let j = 0; j < layer.units; j++) {
-        let sum = b[j]
-        for (let i = 0; i < layer.inputs; i++) sum += x[i] * k[i * layer.units + j]
-        y.push(sum)
-      }
-      x = y
-    } else if (layer.kind === 'batchNorm') {
-      const g = (p: string) => t.get(`${layer.name}.${p}`)!
-      x = x.map(
-        (v, j) =>
-          ((v - g('movingMean')[j]) / Math.sqrt(g('movingVariance')[j] + layer.epsilon)) *
-            g('gamma')[j] +
-          g('beta')[j],
-      )
-    } else if (layer.kind === 'activation') {
-      const alpha = layer.alpha ?? 0
-      const fn = {
-        leakyRelu: (v: number) => (v < 0 ? alpha * v : v),
-        relu: (v: number) => Math.max(0, v),
-        tanh: Math.tanh,
-        sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
-        linear: (v: number) => v,
-      }[layer.fn]
-      x = x.map(fn)
-    }
-  }
-  return x
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
-  return worst
 }
 
 describe('createGenerator', () => {
