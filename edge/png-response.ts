@@ -3,9 +3,11 @@
  * Turns a rendered image into an HTTP response with the caching contract of the image routes:
  * a seeded URL names exactly one byte sequence per model, so it is cached forever and revalidated
  * by ETag; an unseeded URL draws a random seed, reports it in `X-Seed` and must not be cached.
- * Routes whose every parameter is fixed (`/interpolate`) use {@link fixedImageResponse}.
+ * Routes whose every parameter is fixed (`/interpolate`) use {@link fixedImageResponse}. The ETag
+ * names the model, the pipeline revision (`RENDER_REVISION`), the route and its parameters.
  */
 import type { Context } from 'hono'
+import { RENDER_REVISION } from '../shared/render'
 import type { AppEnv } from './app'
 
 /** `Cache-Control` for seeded images: same model + URL ⇒ same bytes, forever. */
@@ -45,7 +47,8 @@ export function pngResponse(c: Context<AppEnv>, request: ImageRequest): Response
   const model = c.var.model
   const fixed = request.seed !== undefined
   const seed = request.seed ?? randomSeed()
-  const etag = `"${model.sha256}:${request.kind}:seed=${seed}${etagParams(request.params)}"`
+  const params = `seed=${seed}${etagParams(request.params)}`
+  const etag = `"${model.sha256}:r${RENDER_REVISION}:${request.kind}:${params}"`
   const headers: Record<string, string> = {
     // On the 304 too: a 304 without a type looks compressible to gzipping proxies (wrangler dev's
     // does it), and a `Content-Encoding: gzip` on a 304 would corrupt the client's cached headers.
@@ -68,7 +71,7 @@ export function pngResponse(c: Context<AppEnv>, request: ImageRequest): Response
  */
 export function fixedImageResponse(c: Context<AppEnv>, request: FixedImageRequest): Response {
   const model = c.var.model
-  const etag = `"${model.sha256}:${request.kind}${etagParams(request.params)}"`
+  const etag = `"${model.sha256}:r${RENDER_REVISION}:${request.kind}${etagParams(request.params)}"`
   const headers: Record<string, string> = {
     'Content-Type': request.contentType ?? 'image/png',
     ETag: etag,

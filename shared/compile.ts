@@ -15,20 +15,24 @@
  * - `reshape`, `flatten` and dropout produce no op: a map is stored row-major (h, w, c), the same
  *   floats as its flat vector.
  */
-import { KERNEL_BLOCK, type KernelConv } from './kernel'
+import { KERNEL_BLOCK, type DenseWeights, type KernelConv } from './kernel'
 import { convGeometry, featureShapes, type Activation, type LayerSpec } from './spec'
+import type { IntegerTensor } from './f16'
 import { WeightFormatError, type DecodedWeights } from './weights'
 
-/** A dense layer (BatchNorm folded in) with its activation fused. */
-export interface DenseOp {
+/**
+ * A dense layer (BatchNorm folded in) with its activation fused. `weights` is
+ * `[blocks][inputs][16]`: 16 units interleaved per input, zero-padded; `steps` and `bias` are
+ * zero-padded to `blocks · 16`.
+ * A quantized kernel keeps its stored integers; unit j's step is the stored step times the folded
+ * BatchNorm scale, rounded once to float32.
+ */
+export type DenseOp = DenseWeights & {
   kind: 'dense'
   inputs: number
   units: number
   /** `ceil(units / 16)`. */
   blocks: number
-  /** `[blocks][inputs][16]`: 16 units interleaved per input, zero-padded. */
-  weights: Float32Array
-  /** Zero-padded to `blocks · 16`. */
   bias: Float32Array
   fn: Activation
   alpha: number
@@ -125,17 +129,61 @@ function blockKernel(
   units: number,
   fold?: ReturnType<typeof batchNormAffine>,
 ) {
-  const blocks = Math.ceil(units / KERNEL_BLOCK)
-  const weights = new Float32Array(blocks * rows * KERNEL_BLOCK)
-  const padded = new Float32Array(blocks * KERNEL_BLOCK)
   const n = fold?.scale.length ?? 1
+  const scale = (j: number) => (fold ? fold.scale[j % n] : 1)
+  const blocked = new Float32Array(blockedLength(rows, units))
+  const weights = blockValues(kernel, blocked, rows, units, scale)
+  return { blocks: Math.ceil(units / KERNEL_BLOCK), weights, bias: foldBias(bias, units, fold) }
+}
+
+/**
+ * `blockKernel` for the stored integers of a quantized dense kernel: the integers are blocked
+ * unchanged and unit `j`'s step becomes `fround(scales[j]·fold.scale[j mod n])`, so the folded
+ * layer computes `(Σ_i q_ij·x_i)·step_j + b'_j`.
+ */
+function blockIntegers(
+  kernel: IntegerTensor,
+  bias: Float32Array,
+  rows: number,
+  units: number,
+  fold?: ReturnType<typeof batchNormAffine>,
+): DenseWeights & { blocks: number; bias: Float32Array } {
+  const blocks = Math.ceil(units / KERNEL_BLOCK)
+  const steps = new Float32Array(blocks * KERNEL_BLOCK)
+  const weights = blockValues(kernel.values, new Int16Array(steps.length * rows), rows, units)
+  const n = fold?.scale.length ?? 1
+  for (let j = 0; j < units; j++) steps[j] = kernel.scales[j] * (fold ? fold.scale[j % n] : 1)
+  return { blocks, weights, steps, bias: foldBias(bias, units, fold) }
+}
+
+function blockedLength(rows: number, units: number): number {
+  return Math.ceil(units / KERNEL_BLOCK) * rows * KERNEL_BLOCK
+}
+
+/** `[rows, units]` into `out` as `[ceil(units / 16)][rows][16]`, unit j times `scale(j)`. */
+function blockValues<T extends Float32Array | Int16Array>(
+  kernel: T,
+  out: T,
+  rows: number,
+  units: number,
+  scale = (_j: number) => 1,
+): T {
   for (let j = 0; j < units; j++) {
     const base = (j >> 4) * rows * KERNEL_BLOCK + (j & 15)
-    const s = fold ? fold.scale[j % n] : 1
-    for (let k = 0; k < rows; k++) weights[base + k * KERNEL_BLOCK] = kernel[k * units + j] * s
-    padded[j] = fold ? (bias[j] - fold.mean[j % n]) * s + fold.beta[j % n] : bias[j]
+    const s = scale(j)
+    for (let k = 0; k < rows; k++) out[base + k * KERNEL_BLOCK] = kernel[k * units + j] * s
   }
-  return { blocks, weights, bias: padded }
+  return out
+}
+
+/** The bias zero-padded to whole blocks, with the BatchNorm folded in: `(b − mean)·s + beta`. */
+function foldBias(bias: Float32Array, units: number, fold?: ReturnType<typeof batchNormAffine>) {
+  const padded = new Float32Array(Math.ceil(units / KERNEL_BLOCK) * KERNEL_BLOCK)
+  const n = fold?.scale.length ?? 1
+  for (let j = 0; j < units; j++) {
+    padded[j] = fold ? (bias[j] - fold.mean[j % n]) * fold.scale[j % n] + fold.beta[j % n] : bias[j]
+  }
+  return padded
 }
 
 /** The generator's layers as fused ops with their output sizes (see the module doc). */
@@ -180,7 +228,10 @@ export function compile(weights: DecodedWeights): CompiledOp[] {
       const next = skipIdentities(layers, i + 1, ['dropout', 'reshape'])
       const bnShape = shapes[next]
       const fold = bnShape && foldable(next, bnShape[bnShape.length - 1])
-      const blocked = blockKernel(kernel, bias, inputs, units, fold)
+      const stored = weights.integers?.get(`${name}.kernel`)
+      const blocked = stored
+        ? blockIntegers(stored, bias, inputs, units, fold)
+        : blockKernel(kernel, bias, inputs, units, fold)
       ops.push({ op: { kind: 'dense', inputs, units, ...blocked, fn: 'linear', alpha: 0 }, size })
       if (fold) i = next
     } else if (layer.kind === 'conv2d') {

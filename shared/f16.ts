@@ -206,7 +206,43 @@ function quantize(v: number, scale: number, qmax: number): number {
   return r < 0 ? -rounded : rounded
 }
 
-/** Read a tensor written by `writeTensor`, dequantized to float32 (`q · scale` for q8/q12/q14). */
+/**
+ * The stored integers of a quantized tensor (q8, q12, q14, q15): `values` row-major as written,
+ * `scales` one float32 step per unit (last axis; q14 and q15 repeat their single step), so that
+ * element `i` is `values[i] · scales[i mod units]`.
+ */
+export interface IntegerTensor {
+  values: Int16Array
+  scales: Float32Array
+}
+
+/**
+ * The integers and steps of a q8/q12/q14/q15 tensor written by `writeTensor`, undefined for f32
+ * and f16. The forward pass computes with these (shared/compile), not with the dequantized floats.
+ */
+export function readIntegers(
+  view: DataView,
+  offset: number,
+  dtype: Dtype,
+  shape: readonly number[],
+): IntegerTensor | undefined {
+  if (dtype === 'f32' || dtype === 'f16') return undefined
+  const n = shape.reduce((a, b) => a * b, 1)
+  const units = shape[shape.length - 1]
+  const values = new Int16Array(n)
+  const scales = new Float32Array(units)
+  if (wordQuantMax(dtype) !== undefined) {
+    scales.fill(view.getFloat32(offset, true))
+    for (let i = 0; i < n; i++) values[i] = view.getInt16(offset + 4 + 2 * i, true)
+  } else {
+    for (let j = 0; j < units; j++) scales[j] = view.getFloat32(offset + 4 * j, true)
+    const q = offset + 4 * units
+    for (let i = 0; i < n; i++) values[i] = getInt(view, q, dtype, i)
+  }
+  return { values, scales }
+}
+
+/** Read a tensor written by `writeTensor`, dequantized to float32 (`q · scale` for q8…q15). */
 export function readTensor(
   view: DataView,
   offset: number,
@@ -218,15 +254,16 @@ export function readTensor(
     for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(offset + 4 * i, true)
   } else if (dtype === 'f16') {
     for (let i = 0; i < out.length; i++) out[i] = fromHalfBits(view.getUint16(offset + 2 * i, true))
-  } else if (wordQuantMax(dtype) !== undefined) {
-    const scale = view.getFloat32(offset, true)
-    for (let i = 0; i < out.length; i++) out[i] = view.getInt16(offset + 4 + 2 * i, true) * scale
   } else {
-    const units = shape[1]
-    const scales = new Float64Array(units)
-    for (let j = 0; j < units; j++) scales[j] = view.getFloat32(offset + 4 * j, true)
-    const q = offset + 4 * units
-    for (let i = 0; i < out.length; i++) out[i] = getInt(view, q, dtype, i) * scales[i % units]
+    return dequantize(readIntegers(view, offset, dtype, shape)!)
   }
+  return out
+}
+
+/** The float32 values of a quantized tensor: `values[i] · scales[i mod units]`, rounded once. */
+export function dequantize({ values, scales }: IntegerTensor): Float32Array {
+  const out = new Float32Array(values.length)
+  const units = scales.length
+  for (let i = 0; i < out.length; i++) out[i] = values[i] * scales[i % units]
   return out
 }

@@ -16,16 +16,18 @@ const f32 = Math.fround
  * y = W·x + b in JS, bit-identical to the kernel's `dense` (see shared/kernel.wat): 16 running
  * float32 sums per block, each product and sum rounded by `f32`. A sum of two float32 values
  * computed in float64 and then rounded is the correctly rounded float32 sum (53 ≥ 2·24 + 2), and
- * the product of two is exact in float64, so this is IEEE float32 arithmetic. Writes the padding
- * outputs too (they stay 0).
+ * the product of two is exact in float64, so this is IEEE float32 arithmetic. An integer kernel
+ * (`op.steps`, the kernel's `dense_q`) sums `q·x` the same way (an int16 times a float32 is exact
+ * in float64 too), then scales: `f32(f32(sum·step) + b)`. Writes the padding outputs too (0).
  */
 export function denseJs(op: DenseOp, x: Float32Array, y: Float32Array): void {
-  const { inputs: n, blocks, weights: w, bias: b } = op
+  const { inputs: n, blocks, weights: w, steps, bias: b } = op
   const acc = new Float32Array(16) // stores round: acc[l] + b[l] below is the float32 sum
   for (let j = 0; j < blocks * 16; j += 16) {
     acc.fill(0)
     sum16(w, j * n, x, 0, n, acc) // block j/16 starts at weight (j/16)·n·16
-    for (let l = 0; l < 16; l++) y[j + l] = acc[l] + b[j + l]
+    if (steps) for (let l = 0; l < 16; l++) y[j + l] = f32(acc[l] * steps[j + l]) + b[j + l]
+    else for (let l = 0; l < 16; l++) y[j + l] = acc[l] + b[j + l]
   }
 }
 
@@ -97,7 +99,7 @@ function sum1(w: Float32Array, ws: number, x: Float32Array, xs: number, n: numbe
 
 /** `acc[l]` plus `w[ws + 16i + l]·x[xs + i]` for `i < n`, every lane l < 16, float32. */
 function sum16(
-  w: Float32Array,
+  w: Float32Array | Int16Array,
   ws: number,
   x: Float32Array,
   xs: number,

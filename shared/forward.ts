@@ -10,7 +10,9 @@
  * Evaluation (`run`, per latent), all in float32, one image in NHWC order (a feature map is stored
  * row-major (h, w, c), exactly as its flat vector, so `reshape` and `flatten` move nothing):
  * - dense: each output is `((0 + w_0·x_0) + w_1·x_1) + … + w_{n−1}·x_{n−1}`, summed in input order,
- *   then `+ bias`;
+ *   then `+ bias`; a quantized kernel (q8…q15) sums its stored integers the same way,
+ *   `((0 + q_0·x_0) + …)`, then `·step + bias` (step: the stored one times the folded BatchNorm
+ *   scale), reading half the bytes of float32 weights;
  * - conv (`same` padding): each output `(oy, ox, f)` is the same kind of sum over the taps that lie
  *   inside the input, in (ky, kx, c) order, then `+ bias`;
  * every product and every sum rounded to float32. Each op's output is stored as float32; BatchNorm

@@ -8,7 +8,7 @@
  * compiling from bytes at run time. The caller hands over the compiled module: the worker imports
  * shared/kernel.wasm as a `CompiledWasm` module, Node reads and compiles the file
  * (trainer/kernel.ts), a browser compiles the fetched or bundled bytes (`WebAssembly.compile`).
- * Instantiating a compiled module synchronously is allowed everywhere (it is under 1 KB).
+ * Instantiating a compiled module synchronously is allowed everywhere (it is under 2 KB).
  */
 
 /**
@@ -20,7 +20,7 @@ export type KernelModule = object
 /** Units per weight block: the kernel's four f32x4 accumulators. */
 export const KERNEL_BLOCK = 16
 
-/** The module handed over is not the kernel (wrong file, or an older build without `conv`). */
+/** The module handed over is not the kernel (wrong file, or an older build lacking a function). */
 export class KernelError extends Error {
   override name = 'KernelError'
 }
@@ -31,6 +31,7 @@ const PAGE = 65536
 interface KernelExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number }
   dense(x: number, w: number, b: number, y: number, inputs: number, blocks: number): void
+  dense_q(x: number, q: number, s: number, b: number, y: number, ...sizes: number[]): void
   conv(x: number, w: number, b: number, y: number, ...geometry: number[]): void
 }
 
@@ -39,12 +40,19 @@ interface WasmNamespace {
   Instance: new (module: KernelModule, imports: object) => { exports: Record<string, unknown> }
 }
 
+/**
+ * A dense kernel in blocks: float32 weights, or the stored integers of a quantized kernel with one
+ * float32 step per output unit (zero-padded like the bias), run by `dense_q`.
+ */
+export type DenseWeights =
+  | { weights: Float32Array; steps?: undefined }
+  | { weights: Int16Array; steps: Float32Array }
+
 /** A dense layer as the kernel reads it: `[blocks][inputs][16]` weights and padded bias. */
-export interface KernelDense {
+export type KernelDense = DenseWeights & {
   kind: 'dense'
   inputs: number
   blocks: number
-  weights: Float32Array
   bias: Float32Array
 }
 
@@ -82,7 +90,7 @@ export interface KernelRunner {
 /**
  * Instantiates `module` and copies `layers` into its memory.
  * @param width floats per activation buffer: at least every layer's input and padded output.
- * @throws KernelError if `module` does not export the kernel's memory and `dense` function.
+ * @throws KernelError if `module` does not export the kernel's memory and functions.
  * @example const runner = createKernelRunner(module, layers, 800)
  */
 export function createKernelRunner(
@@ -91,38 +99,51 @@ export function createKernelRunner(
   width: number,
 ): KernelRunner {
   const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly
-  const { memory, dense, conv } = new wasm.Instance(module, {}).exports as Partial<KernelExports>
+  const exports = new wasm.Instance(module, {}).exports as Partial<KernelExports>
+  const { memory, dense, dense_q: denseQ, conv } = exports
   if (
     typeof dense !== 'function' ||
+    typeof denseQ !== 'function' ||
     typeof conv !== 'function' ||
     typeof memory?.grow !== 'function'
   ) {
     throw new KernelError('Expected the kernel module (shared/kernel.wasm), but got another.')
   }
-  // Byte offsets, all 16-byte aligned: buffers first, then each layer's weights and bias.
+  // Byte offsets, all 16-byte aligned: buffers first, then each layer's weights, steps and bias.
   const bufferBytes = align16(width * 4)
   let end = 2 * bufferBytes
   const pointers = layers.map((layer) => {
     const w = end
-    const b = w + align16(layer.weights.byteLength)
+    const s = w + align16(layer.weights.byteLength)
+    const b = s + align16(layer.kind === 'dense' ? (layer.steps?.byteLength ?? 0) : 0)
     end = b + align16(layer.bias.byteLength)
-    return { w, b }
+    return { w, s, b }
   })
   const pages = Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE
   if (pages > 0) memory.grow(pages) // detaches the old buffer: views are made after this
   const heap = memory.buffer
   layers.forEach((layer, i) => {
-    new Float32Array(heap, pointers[i].w, layer.weights.length).set(layer.weights)
-    new Float32Array(heap, pointers[i].b, layer.bias.length).set(layer.bias)
+    const { w, s, b } = pointers[i]
+    if (layer.weights instanceof Int16Array) {
+      new Int16Array(heap, w, layer.weights.length).set(layer.weights)
+    } else {
+      new Float32Array(heap, w, layer.weights.length).set(layer.weights)
+    }
+    if (layer.kind === 'dense' && layer.steps) {
+      new Float32Array(heap, s, layer.steps.length).set(layer.steps)
+    }
+    new Float32Array(heap, b, layer.bias.length).set(layer.bias)
   })
   const offsets = [0, bufferBytes] as const
   return {
     buffers: [new Float32Array(heap, 0, width), new Float32Array(heap, bufferBytes, width)],
     run(i, from) {
-      const { w, b } = pointers[i]
+      const { w, s, b } = pointers[i]
       const layer = layers[i]
       if (layer.kind === 'dense') {
-        dense(offsets[from], w, b, offsets[1 - from], layer.inputs, layer.blocks)
+        const [x, y] = [offsets[from], offsets[1 - from]]
+        if (layer.steps) denseQ(x, w, s, b, y, layer.inputs, layer.blocks)
+        else dense(x, w, b, y, layer.inputs, layer.blocks)
         return
       }
       const { height, width, channels, outHeight, outWidth, filters, kernelSize } = layer

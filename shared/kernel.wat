@@ -13,6 +13,7 @@
 ;;   w [blocks][inputs][16]          16 units interleaved per input (zero-padded past `units`)
 ;;   b [blocks · 16]                 bias, zero-padded
 ;;   y [blocks · 16]                 output
+;; `dense_q` reads int16 weights in the same layout plus one float32 step per unit, s [blocks · 16].
 ;; The memory is exported so the host sizes it (memory.grow) and writes weights and inputs.
 ;;
 ;; `conv` is the same sum over a convolution's taps (shared/spec.ts Conv2dSpec, `same` padding):
@@ -65,6 +66,57 @@
           (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $b))))
         (v128.store offset=48 (local.get $y)
           (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $b))))
+        (local.set $b (i32.add (local.get $b) (i32.const 64)))
+        (local.set $y (i32.add (local.get $y) (i32.const 64)))
+        (local.set $blocks (i32.sub (local.get $blocks) (i32.const 1)))
+        (br $block))))
+
+  ;; y = (Σ q·x)·s + b for a quantized kernel: `q` is int16 [blocks][inputs][16] (32 bytes per
+  ;; input and block), `s` the float32 step of each unit [blocks · 16]. Each int16 converts to
+  ;; float32 exactly; then the same sum as `dense` (product and sum rounded to float32, input
+  ;; order), then one float32 product with the step and one sum with the bias. Half the weight
+  ;; bytes of `dense`: the served model's weights do not stay in cache between requests, so their
+  ;; memory traffic, not the arithmetic, is what a request pays for.
+  (func (export "dense_q")
+    (param $x i32) (param $q i32) (param $s i32) (param $b i32) (param $y i32)
+    (param $inputs i32) (param $blocks i32)
+    (local $xp i32) (local $xend i32) (local $xi v128) (local $lo v128) (local $hi v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $xend (i32.add (local.get $x) (i32.shl (local.get $inputs) (i32.const 2))))
+    (block $done
+      (loop $block
+        (br_if $done (i32.eqz (local.get $blocks)))
+        (local.set $a0 (v128.const f32x4 0 0 0 0))
+        (local.set $a1 (v128.const f32x4 0 0 0 0))
+        (local.set $a2 (v128.const f32x4 0 0 0 0))
+        (local.set $a3 (v128.const f32x4 0 0 0 0))
+        (local.set $xp (local.get $x))
+        (block $summed
+          (loop $input
+            (br_if $summed (i32.ge_u (local.get $xp) (local.get $xend)))
+            (local.set $xi (f32x4.splat (f32.load (local.get $xp))))
+            (local.set $lo (v128.load offset=0 (local.get $q)))
+            (local.set $hi (v128.load offset=16 (local.get $q)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xi)
+              (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $lo))))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xi)
+              (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $lo))))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xi)
+              (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $hi))))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xi)
+              (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $hi))))))
+            (local.set $q (i32.add (local.get $q) (i32.const 32)))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
+            (br $input)))
+        (v128.store offset=0 (local.get $y) (f32x4.add (v128.load offset=0 (local.get $b))
+          (f32x4.mul (local.get $a0) (v128.load offset=0 (local.get $s)))))
+        (v128.store offset=16 (local.get $y) (f32x4.add (v128.load offset=16 (local.get $b))
+          (f32x4.mul (local.get $a1) (v128.load offset=16 (local.get $s)))))
+        (v128.store offset=32 (local.get $y) (f32x4.add (v128.load offset=32 (local.get $b))
+          (f32x4.mul (local.get $a2) (v128.load offset=32 (local.get $s)))))
+        (v128.store offset=48 (local.get $y) (f32x4.add (v128.load offset=48 (local.get $b))
+          (f32x4.mul (local.get $a3) (v128.load offset=48 (local.get $s)))))
+        (local.set $s (i32.add (local.get $s) (i32.const 64)))
         (local.set $b (i32.add (local.get $b) (i32.const 64)))
         (local.set $y (i32.add (local.get $y) (i32.const 64)))
         (local.set $blocks (i32.sub (local.get $blocks) (i32.const 1)))

@@ -15,6 +15,13 @@ import { sampleLatent } from './latent'
 import { encodePng } from './png'
 import { assertUint32 } from './rng'
 
+/**
+ * Revision of the bytes this pipeline renders for a given model and parameters, raised whenever
+ * they change (2: quantized dense kernels computed on their stored integers). Image ETags carry
+ * it, so a cache revalidating an image of an older revision gets the new bytes, not a 304.
+ */
+export const RENDER_REVISION = 2
+
 /** Largest nearest-neighbour display scale. */
 export const MAX_SCALE = 16
 

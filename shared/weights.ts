@@ -14,11 +14,22 @@
  *
  * `decodeWeights` trusts nothing: it checks the manifest's structure, the spec, the tensor table
  * against the spec, the layout, the checksum and every value, and throws `WeightFormatError`.
- * Unknown top-level manifest keys are ignored so that later writers can add metadata.
+ * Unknown top-level manifest keys are ignored so that later writers can add metadata. It returns
+ * every tensor as float32 and, for the quantized ones, also the stored integers, which the forward
+ * pass computes with.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { HALF_OVERFLOW, readTensor, tensorByteLength, wordQuantMax, writeTensor } from './f16'
+import {
+  dequantize,
+  HALF_OVERFLOW,
+  readIntegers,
+  readTensor,
+  tensorByteLength,
+  wordQuantMax,
+  writeTensor,
+} from './f16'
+import type { IntegerTensor } from './f16'
 import { packPayload, PAYLOAD_ENCODINGS, unpackPayload, type PayloadEncoding } from './payload-codec'
 import { checkModelSpec, elementCount, fail, isRecord, WeightFormatError } from './manifest-check'
 import { tensorSpecs } from './spec'
@@ -70,6 +81,11 @@ export interface Manifest {
 export interface DecodedWeights {
   manifest: Manifest
   tensors: Map<string, Float32Array>
+  /**
+   * The stored integers of the quantized tensors (the dense kernels of a q8…q15 payload), which
+   * the forward pass computes with (shared/compile); absent or without an entry: float kernels.
+   */
+  integers?: Map<string, IntegerTensor>
 }
 
 export interface EncodeOptions {
@@ -199,6 +215,7 @@ export function decodeWeights(manifest: unknown, payload: Uint8Array): DecodedWe
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength)
   const tensors = new Map<string, Float32Array>()
+  const integers = new Map<string, IntegerTensor>()
   for (const entry of m.tensors) {
     const wordMax = wordQuantMax(entry.dtype)
     if (entry.dtype === 'q8' || entry.dtype === 'q12' || wordMax !== undefined) {
@@ -211,7 +228,11 @@ export function decodeWeights(manifest: unknown, payload: Uint8Array): DecodedWe
       }
     }
     if (wordMax !== undefined) checkWordRange(view, entry, wordMax)
-    const values = readTensor(view, entry.offset, entry.dtype, entry.shape)
+    const stored = readIntegers(view, entry.offset, entry.dtype, entry.shape)
+    const values = stored
+      ? dequantize(stored)
+      : readTensor(view, entry.offset, entry.dtype, entry.shape)
+    if (stored) integers.set(entry.name, stored)
     checkFinite(entry.name, values)
     if (entry.name.endsWith('.movingVariance')) {
       const i = values.findIndex((v) => v < 0)
@@ -219,7 +240,7 @@ export function decodeWeights(manifest: unknown, payload: Uint8Array): DecodedWe
     }
     tensors.set(entry.name, values)
   }
-  return { manifest: m, tensors }
+  return { manifest: m, tensors, integers }
 }
 
 /** q14/q15 integers use int16 words but only ±`max` (8191/16383), as the writer produces them. */

@@ -44,7 +44,7 @@ export async function buildDemo(): Promise<BundleInfo> {
     platform: 'browser',
     write: false,
     legalComments: 'none',
-    // The dense and conv kernel (shared/kernel.wasm, under 1 KiB) is inlined as bytes and
+    // The dense and conv kernel (shared/kernel.wasm, under 2 KiB) is inlined as bytes and
     // compiled in the page.
     loader: { '.wasm': 'binary' },
     logLevel: 'warning',

@@ -41,7 +41,7 @@ describe('GET /generate', () => {
 
   it('should set the caching, model and CORS headers for a seeded request', async () => {
     const res = await app.request('/generate?seed=42&scale=3')
-    expect(res.headers.get('ETag')).toBe(`"${SHA}:generate:seed=42:scale=3"`)
+    expect(res.headers.get('ETag')).toBe(`"${SHA}:r2:generate:seed=42:scale=3"`)
     expect(res.headers.get('Cache-Control')).toBe(IMMUTABLE)
     expect(res.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable')
     expect(res.headers.get('X-Model')).toBe(SHA)
@@ -109,7 +109,7 @@ describe('GET /grid', () => {
   it('should return n consecutive seeds on one PNG, as the shared pipeline does', async () => {
     const res = await app.request('/grid?seed=4294967294&n=10&scale=2')
     expect(res.status).toBe(200)
-    expect(res.headers.get('ETag')).toBe(`"${SHA}:grid:seed=4294967294:n=10:scale=2"`)
+    expect(res.headers.get('ETag')).toBe(`"${SHA}:r2:grid:seed=4294967294:n=10:scale=2"`)
     expect(res.headers.get('Cache-Control')).toBe(IMMUTABLE)
     const png = await bytes(res)
     expect(png).toEqual(renderGridPng(generator, 4294967294, 10, 2))

@@ -86,7 +86,7 @@ describe('GET /generate with digit', () => {
       const picked = await get(`/generate?seed=${seed}`)
       const named = await get(`/generate?seed=${seed}&digit=${digit}`)
       expect(picked.body).toEqual(named.body)
-      const etag = `"${SHA}:generate:seed=${seed}:digit=${digit}:scale=1"`
+      const etag = `"${SHA}:r2:generate:seed=${seed}:digit=${digit}:scale=1"`
       expect(picked.res.headers.get('ETag')).toBe(etag)
       expect(named.res.headers.get('ETag')).toBe(etag)
     }
@@ -96,7 +96,7 @@ describe('GET /generate with digit', () => {
 
   it('should name the digit in the ETag, cache it forever and answer 304 and HEAD', async () => {
     const { res, body } = await get('/generate?seed=42&digit=7&scale=2')
-    const etag = `"${SHA}:generate:seed=42:digit=7:scale=2"`
+    const etag = `"${SHA}:r2:generate:seed=42:digit=7:scale=2"`
     expect(res.headers.get('ETag')).toBe(etag)
     expect(res.headers.get('Cache-Control')).toBe(IMMUTABLE)
     const eight = await get('/generate?seed=42&digit=8&scale=2')
@@ -130,7 +130,7 @@ describe('GET /generate with digit', () => {
 describe('GET /grid with digit', () => {
   it('should draw every tile as the digit, for consecutive seeds', async () => {
     const { res, body } = await get('/grid?seed=1&digit=3&n=16')
-    expect(res.headers.get('ETag')).toBe(`"${SHA}:grid:seed=1:n=16:digit=3:scale=1"`)
+    expect(res.headers.get('ETag')).toBe(`"${SHA}:r2:grid:seed=1:n=16:digit=3:scale=1"`)
     const grid = decodePng(body)
     expect(grid).toMatchObject({ width: 4 * 28, height: 4 * 28 })
     for (let i = 0; i < 16; i++) {
@@ -142,7 +142,7 @@ describe('GET /grid with digit', () => {
 
   it('should cycle through the digits without one: each tile its own seed mod 10', async () => {
     const { res, body } = await get('/grid?seed=8&n=12')
-    expect(res.headers.get('ETag')).toBe(`"${SHA}:grid:seed=8:n=12:scale=1"`)
+    expect(res.headers.get('ETag')).toBe(`"${SHA}:r2:grid:seed=8:n=12:scale=1"`)
     const grid = decodePng(body)
     for (let i = 0; i < 12; i++) {
       const seed = 8 + i
@@ -154,7 +154,7 @@ describe('GET /grid with digit', () => {
 
   it('should lay out digit=all as rows of 0–9, one row per seed, 10 tiles by default', async () => {
     const one = await get('/grid?seed=5&digit=all')
-    expect(one.res.headers.get('ETag')).toBe(`"${SHA}:grid:seed=5:n=10:digit=all:scale=1"`)
+    expect(one.res.headers.get('ETag')).toBe(`"${SHA}:r2:grid:seed=5:n=10:digit=all:scale=1"`)
     expect(decodePng(one.body)).toMatchObject({ width: 10 * 28, height: 28 })
     const { res, body } = await get('/grid?seed=4294967295&n=30&digit=all&scale=1')
     expect(res.status).toBe(200)
@@ -186,7 +186,7 @@ describe('GET /interpolate with digit', () => {
   it('should hold the digit along the walk, ending in /generate of both seeds', async () => {
     const { res, body } = await get('/interpolate?from=42&to=7&steps=5&digit=5')
     expect(res.headers.get('ETag')).toBe(
-      `"${SHA}:interpolate:from=42:to=7:digit=5:steps=5:scale=1:format=png"`,
+      `"${SHA}:r2:interpolate:from=42:to=7:digit=5:steps=5:scale=1:format=png"`,
     )
     const strip = decodePng(body)
     const first = decodePng((await get('/generate?seed=42&digit=5')).body).pixels

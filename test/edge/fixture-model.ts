@@ -54,7 +54,7 @@ export const CGAN_GOLDEN: Record<(typeof CGAN_GOLDEN_URLS)[number], string> = {
   '/grid?seed=4294967295&n=20&digit=all':
     'bd9dc4fd1846e97fcb77ab020ffa250e24098794ac1880e7e6b93bfe53f8a028',
   '/interpolate?from=42&to=7&steps=5&digit=5':
-    'fa020d0f60006f2fcc2eb1453379f482f03333566d59c28260b1207634d32c13',
+    '93a8f76cf269c5fb43dc7d1fbb15aaef9368d5540cffd9522aa19fa0edccfe50',
 }
 
 /**

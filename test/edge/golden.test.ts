@@ -21,7 +21,7 @@ const GOLDEN: Record<(typeof GOLDEN_URLS)[number], string> = {
   '/generate?seed=42': 'a403fd53f93ee89a96192e4a7df83ddefcb23307e425ebcc86c33d5c5cb7b89c',
   '/generate?seed=4294967295': '48b5fc8d0e6a3010339ea3d2fe035242bfb906dcb627e5f656eab58c3db5ecc0',
   '/generate?seed=42&scale=3': '986518e9262717abff1f844252886934bfc6e0137d66776c44ccf3823af9d3c1',
-  '/grid?seed=0&n=16': '1ec9367c0d9390548d56c9667cb56ae1485ec7644233b16edf819870ac0b60b4',
+  '/grid?seed=0&n=16': 'd4a143aec28826f12b11563d5fc37fc41c0ba85edbb442c58808147679656f98',
 }
 
 describe('golden PNGs of the fixture model', () => {

@@ -78,7 +78,7 @@ describe('GET /interpolate', () => {
 
   it('should cache like a seeded /generate: immutable, normalized ETag, 304, HEAD', async () => {
     const { res } = await get('/interpolate?to=2&from=01&steps=4')
-    const etag = `"${SHA}:interpolate:from=1:to=2:steps=4:scale=1:format=png"`
+    const etag = `"${SHA}:r2:interpolate:from=1:to=2:steps=4:scale=1:format=png"`
     expect(res.headers.get('ETag')).toBe(etag)
     expect(res.headers.get('Cache-Control')).toBe(IMMUTABLE)
     expect(res.headers.get('X-Model')).toBe(SHA)

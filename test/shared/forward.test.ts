@@ -106,6 +106,36 @@ describe('createGenerator', () => {
     }
   })
 
+  it('should run a quantized kernel on its stored integers, (Σ q·x)·step + bias', () => {
+    const model = tutorialMlp()
+    const { weights, generator } = generatorFor(model, 9, 'q15')
+    // The dequantized floats are what the integers stand for: the float64 oracle agrees.
+    for (let seed = 0; seed < 3; seed++) {
+      const z = sampleLatent(seed, 100)
+      const want = naiveForward(model, weights.tensors, z)
+      expect(maxAbsDiff(generator.run(z), want)).toBeLessThan(1e-5)
+    }
+    // The rounding is that of the integer sum, not of the floats: a generator given only the
+    // dequantized floats rounds differently, so the engine did not fall back to them.
+    const floats = createGenerator({ manifest: weights.manifest, tensors: weights.tensors })
+    const z = sampleLatent(0, 100)
+    expect(generator.run(z)).not.toEqual(floats.run(z))
+    expect(weights.integers!.get('g.dense3.kernel')!.values.length).toBe(512 * 784)
+  })
+
+  it('should pin the output bits of the tutorial MLP as q15 (integer kernels)', () => {
+    const { weights, generator } = generatorFor(tutorialMlp(), 2026, 'q15')
+    const wasm = createGenerator(weights, { kernel: loadKernel() })
+    for (const g of [generator, wasm]) {
+      const out = g.run(sampleLatent(42, 100))
+      const bytes = new Uint8Array(out.length * 4)
+      out.forEach((v, i) => new DataView(bytes.buffer).setFloat32(i * 4, v, true))
+      expect(bytesToHex(sha256(bytes))).toBe(
+        '1b8a53cfdf853f3e565fe6ac72e3009e773cc2da4681ba92e691e9a295570a08',
+      )
+    }
+  })
+
   it('should give bit-identical outputs on the WebAssembly kernel and in JS, all dtypes', () => {
     const kernel = loadKernel()
     // smallSpec has layers of 10, 12 and 16 units (padded blocks); the tutorial MLP is the product.
@@ -114,7 +144,7 @@ describe('createGenerator', () => {
       [smallSpec(), 300],
       [tutorialMlp(), 100],
     ] as const) {
-      for (const dtype of ['f32', 'f16', 'q8'] as const) {
+      for (const dtype of ['f32', 'f16', 'q8', 'q12', 'q15'] as const) {
         const { weights, generator: js } = generatorFor(model, 11, dtype)
         const wasm = createGenerator(weights, { kernel })
         for (let seed = 0; seed < latents; seed++) {
@@ -142,6 +172,8 @@ describe('createGenerator', () => {
     const f32 = generatorFor(model, 4, 'f32').generator
     for (const [dtype, tolerance] of [
       ['f16', 0.01],
+      ['q15', 0.01],
+      ['q14', 0.01],
       ['q8', 0.1],
     ] as const) {
       const g = generatorFor(model, 4, dtype).generator

@@ -13,11 +13,12 @@ describe('trainer/kernel', () => {
     expect(Buffer.from(readFileSync(KERNEL_WASM)).equals(Buffer.from(assembled))).toBe(true)
   })
 
-  it('should load a module exporting the memory and the dense and conv functions', () => {
+  it('should load a module exporting the memory and the dense, dense_q and conv functions', () => {
     const exports = WebAssembly.Module.exports(loadKernel() as WebAssembly.Module)
     expect(exports).toEqual([
       { name: 'memory', kind: 'memory' },
       { name: 'dense', kind: 'function' },
+      { name: 'dense_q', kind: 'function' },
       { name: 'conv', kind: 'function' },
     ])
   })
