@@ -9,7 +9,6 @@
  */
 import { seedLabel } from '../shared/condition'
 import type { Generator } from '../shared/forward'
-import { toGray } from '../shared/forward'
 import { sampleLatent } from '../shared/latent'
 import { encodePng } from '../shared/png'
 import { renderDigitPng } from '../shared/render'
@@ -17,7 +16,7 @@ import { renderDigitPng } from '../shared/render'
 /** Milliseconds per image for each stage, averaged over `images` seeds. */
 export interface RenderTiming {
   images: number
-  /** `sampleLatent` + `generator.run` + `toGray`. */
+  /** `sampleLatent` + `generator.runGray`. */
   forwardMs: number
   /** `encodePng` of the 28×28 grey image. */
   pngMs: number
@@ -41,7 +40,7 @@ export function measureRender(
   const t0 = now()
   for (let seed = 0; seed < images; seed++) {
     const label = seedLabel(seed, generator.classes)
-    gray.push(toGray(generator.run(sampleLatent(seed, generator.latentDim), label)))
+    gray.push(generator.runGray(sampleLatent(seed, generator.latentDim), label))
   }
   const t1 = now()
   for (const pixels of gray) bytes += encodePng(pixels, 28, 28).byteLength

@@ -26,6 +26,7 @@
  */
 import { compile, type ConvOp, type DenseOp } from './compile'
 import { activate, affine, convJs, denseJs, upsample2 } from './float32-ops'
+import { tanhToGray, toGray } from './gray'
 import { createKernelRunner, KERNEL_BLOCK, type KernelModule } from './kernel'
 import type { DecodedWeights } from './weights'
 
@@ -45,6 +46,11 @@ export interface Generator {
    * @throws RangeError if `z.length !== latentDim` or `label` does not fit `classes`.
    */
   run(z: Float32Array, label?: number): Float32Array
+  /**
+   * The same pass as 8-bit grey, exactly `toGray(run(z, label))`: the image the worker serves.
+   * Faster for a tanh output, whose saturated pixels skip the tanh (shared/gray).
+   */
+  runGray(z: Float32Array, label?: number): Uint8Array
 }
 
 /** Options for {@link createGenerator}. */
@@ -101,61 +107,60 @@ export function createGenerator(
       else convJs(op, js[from], js[1 - from])
     }
   }
+  /**
+   * The forward pass into the ping-pong buffers; returns the one holding the output. With
+   * `grayTanh`, the last op's tanh is left out: its caller maps the raw values with `tanhToGray`.
+   */
+  const forward = (z: Float32Array, label: number | undefined, grayTanh: boolean): 0 | 1 => {
+    if (z.length !== latentDim) {
+      throw new RangeError(`Expected a latent of ${latentDim} values, but got ${z.length}.`)
+    }
+    if (classes === 0 ? label !== undefined : !isLabel(label, classes)) {
+      const want =
+        classes === 0 ? 'no label (unconditional generator)' : `a label in 0..${classes - 1}`
+      throw new RangeError(`Expected ${want}, but got ${label}.`)
+    }
+    let from: 0 | 1 = 0
+    let layer = 0
+    buffers[0].set(z)
+    for (let i = 0; i < ops.length; i++) {
+      const { op, size } = ops[i]
+      if (op.kind === 'dense' || op.kind === 'conv') {
+        runLayer(layer++, from) // reads buffers[from], writes the other
+        from = from === 0 ? 1 : 0
+      } else if (op.kind === 'upsample') {
+        upsample2(op.height, op.width, op.channels, buffers[from], buffers[1 - from])
+        from = from === 0 ? 1 : 0
+        continue
+      }
+      const y = buffers[from]
+      if (op.kind === 'condition') {
+        const at = size - op.classes
+        y.fill(0, at, size)
+        y[at + label!] = 1
+        continue
+      }
+      if (op.kind === 'affine') affine(op.scale, op.shift, y, size)
+      if (!(grayTanh && i === ops.length - 1)) activate(op.fn, op.alpha, y, size)
+    }
+    return from
+  }
+  const last = ops[ops.length - 1]?.op
+  const tanhOutput = last !== undefined && 'fn' in last && last.fn === 'tanh'
   return {
     latentDim,
     classes,
     outputSize,
     run(z: Float32Array, label?: number): Float32Array {
-      if (z.length !== latentDim) {
-        throw new RangeError(`Expected a latent of ${latentDim} values, but got ${z.length}.`)
-      }
-      if (classes === 0 ? label !== undefined : !isLabel(label, classes)) {
-        const want =
-          classes === 0 ? 'no label (unconditional generator)' : `a label in 0..${classes - 1}`
-        throw new RangeError(`Expected ${want}, but got ${label}.`)
-      }
-      let from: 0 | 1 = 0
-      let layer = 0
-      buffers[0].set(z)
-      for (const { op, size } of ops) {
-        if (op.kind === 'dense' || op.kind === 'conv') {
-          runLayer(layer++, from) // reads buffers[from], writes the other
-          from = from === 0 ? 1 : 0
-        } else if (op.kind === 'upsample') {
-          upsample2(op.height, op.width, op.channels, buffers[from], buffers[1 - from])
-          from = from === 0 ? 1 : 0
-          continue
-        }
-        const y = buffers[from]
-        if (op.kind === 'condition') {
-          const at = size - op.classes
-          y.fill(0, at, size)
-          y[at + label!] = 1
-          continue
-        }
-        if (op.kind === 'affine') affine(op.scale, op.shift, y, size)
-        activate(op.fn, op.alpha, y, size)
-      }
-      return buffers[from].slice(0, outputSize)
+      return buffers[forward(z, label, false)].slice(0, outputSize)
+    },
+    runGray(z: Float32Array, label?: number): Uint8Array {
+      if (!tanhOutput) return toGray(buffers[forward(z, label, false)].subarray(0, outputSize))
+      return tanhToGray(buffers[forward(z, label, true)], outputSize)
     },
   }
 }
 
 function isLabel(label: number | undefined, classes: number): boolean {
   return Number.isInteger(label) && label! >= 0 && label! < classes
-}
-
-/**
- * Image values in [-1, 1] to 8-bit grey: `round((x + 1)·127.5)` clamped to 0..255 (NaN → 0).
- *
- * @example
- * toGray(new Float32Array([-1, 0, 1])) // Uint8Array [0, 128, 255]
- */
-export function toGray(x: Float32Array): Uint8Array {
-  const out = new Uint8Array(x.length)
-  for (let i = 0; i < x.length; i++) {
-    const v = Math.round((x[i] + 1) * 127.5)
-    out[i] = v >= 255 ? 255 : v > 0 ? v : 0
-  }
-  return out
 }

@@ -17,7 +17,7 @@
  */
 import { seedLabel } from './condition'
 import { detAcos, detSin } from './dettrig'
-import { toGray, type Generator } from './forward'
+import type { Generator } from './forward'
 import { encodeApng } from './apng'
 import { upscale } from './image'
 import { sampleLatent } from './latent'
@@ -159,7 +159,7 @@ export function renderInterpolation(
 ): Uint8Array[] {
   const zs = interpolateLatents(from, to, steps, generator.latentDim)
   const fixed = label ?? seedLabel(from, generator.classes)
-  return zs.map((z) => toGray(generator.run(z, fixed)))
+  return zs.map((z) => generator.runGray(z, fixed))
 }
 
 /**

@@ -86,7 +86,7 @@ export interface PngChunk {
  * @param channels 1 (grayscale), 3 (RGB) or 4 (RGBA).
  * @throws RangeError for a bad size, channel count or pixel-buffer length.
  * @example
- * const png = encodePng(toGray(generator.run(z)), 28, 28) // image/png body
+ * const png = encodePng(generator.runGray(z), 28, 28) // image/png body
  */
 export function encodePng(
   pixels: Uint8Array,

@@ -9,7 +9,7 @@
  * seed picks it (`seedLabel` in shared/condition), so a seed alone always means one image.
  */
 import { seedLabel } from './condition'
-import { toGray, type Generator } from './forward'
+import type { Generator } from './forward'
 import { tileGrid, upscale } from './image'
 import { sampleLatent } from './latent'
 import { encodePng } from './png'
@@ -36,7 +36,7 @@ const TWO_POW_32 = 4294967296
 export function renderDigit(generator: Generator, seed: number, label?: number): Uint8Array {
   assertUint32(seed, 'seed')
   const z = sampleLatent(seed, generator.latentDim)
-  return toGray(generator.run(z, label ?? seedLabel(seed, generator.classes)))
+  return generator.runGray(z, label ?? seedLabel(seed, generator.classes))
 }
 
 /**
@@ -111,7 +111,7 @@ export function renderClassGridPng(
   const tiles: Uint8Array[] = []
   for (let r = 0; r < rows; r++) {
     const z = sampleLatent((seedStart + r) % TWO_POW_32, generator.latentDim)
-    for (let label = 0; label < classes; label++) tiles.push(toGray(generator.run(z, label)))
+    for (let label = 0; label < classes; label++) tiles.push(generator.runGray(z, label))
   }
   return tilesPng(tiles, side, classes, scale)
 }

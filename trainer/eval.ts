@@ -22,7 +22,8 @@
  */
 import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../shared/condition'
-import { createGenerator, toGray } from '../shared/forward'
+import { createGenerator } from '../shared/forward'
+import { toGray } from '../shared/gray'
 import { readArtifact, recordEval } from './artifact'
 import { classifyImages, disposeClassifier, grayToInput, type Classifier } from './classifier'
 import { DEFAULT_CLASSIFIER_DIR, loadClassifier } from './classifier-file'

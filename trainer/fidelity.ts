@@ -5,7 +5,7 @@
  * Measured at every export and recorded in the manifest (`training.dtypeFidelity`).
  */
 import { seedLabel } from '../shared/condition'
-import { createGenerator, toGray } from '../shared/forward'
+import { createGenerator } from '../shared/forward'
 import { sampleLatent } from '../shared/latent'
 import type { ModelSpec } from '../shared/spec'
 import { decodeWeights, encodeWeights, type Dtype } from '../shared/weights'
@@ -41,8 +41,8 @@ export function dtypeFidelity(
   for (let seed = 0; seed < n; seed++) {
     const z = sampleLatent(seed, model.latentDim)
     const label = seedLabel(seed, reference.classes)
-    const a = toGray(reference.run(z, label))
-    const b = toGray(stored.run(z, label))
+    const a = reference.runGray(z, label)
+    const b = stored.runGray(z, label)
     for (let i = 0; i < a.length; i++) {
       const d = Math.abs(a[i] - b[i])
       if (d > 0) differing++

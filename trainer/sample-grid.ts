@@ -6,7 +6,7 @@
  * conditional G draws seed i as digit `seedLabel(i)` (i mod 10), as the edge does.
  */
 import { join } from 'node:path'
-import { toGray } from '../shared/forward'
+import { toGray } from '../shared/gray'
 import { tileGrid } from '../shared/image'
 import { sampleLatents } from '../shared/latent'
 import { encodePng } from '../shared/png'

@@ -7,7 +7,6 @@
  * pixel; along the walk the digit view holds one digit, as `/interpolate` does.
  */
 import { seedLabel } from '../shared/condition'
-import { toGray } from '../shared/forward'
 import type { Generator } from '../shared/forward'
 import { tileGrid } from '../shared/image'
 import { latentDirection, moveAlong, slerp } from '../shared/interpolate'
@@ -62,7 +61,7 @@ export function createEngine(generator: Generator, now: () => number): Engine {
           z = slerp(z, sampleLatent((state.to + i) % TWO_POW_32, dim), state.t / T_MAX)
         }
         if (moved) z = moveAlong(z, directions, amounts)
-        tiles.push(toGray(generator.run(z, label)))
+        tiles.push(generator.runGray(z, label))
       }
       const image =
         count === 1

@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { describe, expect, it } from 'vitest'
-import { createGenerator, toGray } from '../../shared/forward'
+import { createGenerator } from '../../shared/forward'
 import { KernelError } from '../../shared/kernel'
 import { sampleLatent, sampleLatents } from '../../shared/latent'
 import { tutorialMlp, type ModelSpec } from '../../shared/spec'
@@ -189,20 +189,5 @@ describe('createGenerator', () => {
     expect(() => generator.run(new Float32Array(5))).toThrow(
       'Expected a latent of 6 values, but got 5.',
     )
-  })
-})
-
-describe('toGray', () => {
-  it('should map [-1, 1] to 0..255 with rounding and clamp everything else', () => {
-    const x = new Float32Array([-1, 0, 1, -2, 2, NaN, -Infinity, Infinity, -0.996, 0.5, 1e-9])
-    expect(Array.from(toGray(x))).toEqual([0, 128, 255, 0, 255, 0, 0, 255, 1, 191, 128])
-  })
-
-  it('should be monotonic over the whole range', () => {
-    const x = Float32Array.from({ length: 2001 }, (_, i) => i / 1000 - 1)
-    const g = toGray(x)
-    expect(g[0]).toBe(0)
-    expect(g[2000]).toBe(255)
-    expect(g.every((v, i) => i === 0 || v >= g[i - 1])).toBe(true)
   })
 })

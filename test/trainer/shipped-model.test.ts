@@ -5,7 +5,8 @@
  * `npm run eval -- --model models/default` (10 000 samples, 99 % agreement).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGenerator, toGray } from '../../shared/forward'
+import { createGenerator } from '../../shared/forward'
+import { toGray } from '../../shared/gray'
 import { readArtifact } from '../../trainer/artifact'
 import {
   classifyImages,
