@@ -15,7 +15,7 @@
  *    when other jobs share the cores. Its ratio, constant ÷ generate, is printed as a second,
  *    load-robust estimate of the throughput ratio.
  *
- * Run: `[MODEL=<name>] npm run bench:edge [-- --duration 10 --rounds 10 --connections 10 --images 2000]`
+ * Run: `[MODEL=<name>] npm run bench:edge [-- --duration 20 --rounds 20 --connections 10 --images 2000]`
  */
 import autocannon from 'autocannon'
 import { spawnSync } from 'node:child_process'
@@ -47,7 +47,7 @@ interface Flags {
 }
 
 function parseArgs(argv: string[]): Flags {
-  const flags: Flags = { duration: 10, rounds: 10, connections: 10, images: 2000 }
+  const flags: Flags = { duration: 20, rounds: 20, connections: 10, images: 2000 }
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '') as keyof Flags
     const value = Number(argv[i + 1])
