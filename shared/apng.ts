@@ -17,6 +17,8 @@ export interface ApngOptions {
   delayMs: number | readonly number[]
   /** How many times the animation plays; 0 (the default) loops forever. */
   plays?: number
+  /** Nearest-neighbour upscale of every frame: the APNG is `width·scale × height·scale`. */
+  scale?: number
 }
 
 const MAX_U16 = 0xffff
@@ -26,8 +28,8 @@ const MAX_U31 = 0x7fffffff
  * Encode equal-size 8-bit frames as an animated PNG.
  *
  * @param frames row-major pixels, `width · height · channels` bytes each, at least one frame.
- * @throws RangeError for no frames, a frame of the wrong length, a bad size or channel count, a
- *   delay outside 1..65535 ms or a delay list of the wrong length, or a bad `plays`.
+ * @throws RangeError for no frames, a frame of the wrong length, a bad size, scale or channel
+ *   count, a delay outside 1..65535 ms or a delay list of the wrong length, or a bad `plays`.
  * @example
  * const apng = encodeApng([gray0, gray1, gray2], 28, 28, 1, { delayMs: 100 }) // loops forever
  */
@@ -46,14 +48,16 @@ export function encodeApng(
   if (!Number.isInteger(plays) || plays < 0 || plays > MAX_U31) {
     throw new RangeError(`Expected plays to be an integer in 0..${MAX_U31}, but got ${plays}.`)
   }
+  const scale = options.scale ?? 1
   const chunks: PngChunk[] = [
-    { type: 'IHDR', data: ihdrData(width, height, channels) },
+    { type: 'IHDR', data: ihdrData(width * scale, height * scale, channels) },
     { type: 'acTL', data: u32s(frames.length, plays) },
   ]
   let sequence = 0
   frames.forEach((frame, i) => {
-    chunks.push({ type: 'fcTL', data: frameControl(sequence++, width, height, delays[i]) })
-    const zlib = deflateImage(frame, width, height, channels)
+    const control = frameControl(sequence++, width * scale, height * scale, delays[i])
+    chunks.push({ type: 'fcTL', data: control })
+    const zlib = deflateImage(frame, width, height, channels, scale)
     if (i === 0) {
       chunks.push({ type: 'IDAT', data: zlib })
     } else {

@@ -12,9 +12,8 @@
  * is not runtime-free, and its output could change with the zlib version; this one is
  * deterministic everywhere by construction.
  */
+import { BitWriter, canonicalCodes, MAX_BITS } from './deflate-bits'
 
-/** Longest code length deflate allows for literal/length codes. */
-const MAX_BITS = 15
 /** Literal/length alphabet used here: bytes 0..255 and end-of-block (256). */
 const SYMBOLS = 257
 const END_OF_BLOCK = 256
@@ -129,48 +128,4 @@ function huffmanLengths(counts: Float64Array): Uint8Array {
   const lengths = new Uint8Array(counts.length)
   leaves.forEach((s, i) => (lengths[s] = depth[i]))
   return lengths
-}
-
-/** Canonical Huffman codes (RFC 1951 §3.2.2), bit-reversed for the LSB-first bit writer. */
-function canonicalCodes(lengths: Uint8Array): Uint16Array {
-  const count = new Uint16Array(MAX_BITS + 1)
-  for (const len of lengths) if (len > 0) count[len]++
-  const next = new Uint16Array(MAX_BITS + 2)
-  for (let bits = 1, code = 0; bits <= MAX_BITS; bits++) {
-    code = (code + count[bits - 1]) << 1
-    next[bits] = code
-  }
-  const codes = new Uint16Array(lengths.length)
-  lengths.forEach((len, s) => {
-    if (len === 0) return
-    let code = next[len]++
-    let reversed = 0
-    for (let b = 0; b < len; b++, code >>>= 1) reversed = (reversed << 1) | (code & 1)
-    codes[s] = reversed
-  })
-  return codes
-}
-
-/** Packs bit fields least-significant bit first, as deflate does. */
-class BitWriter {
-  readonly bytes: Uint8Array<ArrayBuffer>
-  private pos = 0
-  private buffer = 0
-  private filled = 0
-
-  constructor(byteLength: number) {
-    this.bytes = new Uint8Array(byteLength)
-  }
-
-  /** Appends the low `bits` bits of `value` (bits ≤ 16); the last byte is zero-padded. */
-  write(value: number, bits: number): void {
-    this.buffer |= value << this.filled
-    this.filled += bits
-    while (this.filled >= 8) {
-      this.bytes[this.pos++] = this.buffer & 0xff
-      this.buffer >>>= 8
-      this.filled -= 8
-    }
-    if (this.filled > 0) this.bytes[this.pos] = this.buffer & 0xff
-  }
 }

@@ -1,11 +1,8 @@
 /**
  * @module shared/image
- * Pixel-buffer helpers for 8-bit images (row-major, channels interleaved): nearest-neighbour
- * upscaling for display and tiling many digits into one grid image.
+ * Pixel-buffer helpers for 8-bit images (row-major, channels interleaved): tiling many digits
+ * into one grid image. (Upscaling for display happens inside the PNG encoder, shared/png.)
  */
-
-/** Largest nearest-neighbour factor; 28 px × 16 = 448 px. */
-export const MAX_UPSCALE = 16
 
 function assertPositiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
@@ -17,53 +14,6 @@ function assertChannels(channels: number): void {
   if (channels !== 1 && channels !== 3 && channels !== 4) {
     throw new RangeError(`Expected channels to be 1, 3 or 4, but got ${String(channels)}.`)
   }
-}
-
-/**
- * Nearest-neighbour upscale: every pixel becomes a `scale × scale` block. Always returns a new
- * buffer of `(width·scale) · (height·scale) · channels` bytes.
- *
- * @throws RangeError for a bad size, a scale outside 1..16, or a buffer of the wrong length.
- * @example
- * const big = upscale(gray, 28, 28, 4) // 112 × 112
- */
-export function upscale(
-  pixels: Uint8Array,
-  width: number,
-  height: number,
-  scale: number,
-  channels = 1,
-): Uint8Array {
-  assertPositiveInteger('width', width)
-  assertPositiveInteger('height', height)
-  assertChannels(channels)
-  if (!Number.isInteger(scale) || scale < 1 || scale > MAX_UPSCALE) {
-    throw new RangeError(
-      `Expected scale to be an integer in [1, ${MAX_UPSCALE}], but got ${String(scale)}.`,
-    )
-  }
-  const stride = width * channels
-  if (pixels.length !== stride * height) {
-    throw new RangeError(
-      `Expected ${width}×${height}×${channels} = ${stride * height} pixel bytes, but got ${pixels.length}.`,
-    )
-  }
-  const outStride = stride * scale
-  const out = new Uint8Array(outStride * height * scale)
-  for (let y = 0; y < height; y++) {
-    // Widen source row y into the first output row of its block, then copy that row down.
-    const rowStart = y * scale * outStride
-    let o = rowStart
-    for (let x = 0; x < width; x++) {
-      const src = y * stride + x * channels
-      for (let s = 0; s < scale; s++) {
-        for (let c = 0; c < channels; c++) out[o++] = pixels[src + c]
-      }
-    }
-    for (let s = 1; s < scale; s++)
-      out.copyWithin(rowStart + s * outStride, rowStart, rowStart + outStride)
-  }
-  return out
 }
 
 /** A tiled image and its size in pixels. */

@@ -19,9 +19,8 @@ import { seedLabel } from './condition'
 import { detAcos, detSin } from './dettrig'
 import type { Generator } from './forward'
 import { encodeApng } from './apng'
-import { upscale } from './image'
 import { sampleLatent } from './latent'
-import { imageSide, tilesPng } from './render'
+import { assertScale, imageSide, tilesPng } from './render'
 
 /** Below this sin ω the two latents are (anti)parallel and slerp falls back to a straight line. */
 const MIN_SIN_OMEGA = 1e-7
@@ -196,10 +195,10 @@ export function renderInterpolationApng(
   label?: number,
 ): Uint8Array<ArrayBuffer> {
   const side = imageSide(generator)
-  const tiles = renderInterpolation(generator, from, to, steps, label)
-  const frames = tiles.map((tile) => (scale === 1 ? tile : upscale(tile, side, side, scale)))
+  assertScale(scale)
+  const frames = renderInterpolation(generator, from, to, steps, label)
   const delayMs = frames.map((_, i) => (i === 0 || i === steps - 1 ? HOLD_MS : FRAME_MS))
-  return encodeApng(frames, side * scale, side * scale, 1, { delayMs })
+  return encodeApng(frames, side, side, 1, { delayMs, scale })
 }
 
 function assertSteps(steps: number): void {

@@ -5,7 +5,8 @@
  * Why: the tutorial generator's f16 kernels are 1.12 MiB raw, over the 1 MiB budget for a model
  * bundled into a Worker, and int8 moves pixels by up to ~18 grey levels. Splitting every 2-byte
  * word into a high-byte plane (sign and exponent: very repetitive) and a low-byte plane before
- * deflate keeps the exact f16 values in about 0.98 MiB. fflate is already in every bundle for PNG.
+ * deflate keeps the exact f16 values in about 0.98 MiB. Decoding takes fflate's inflate, a few
+ * KiB of the bundle.
  *
  * The deflate stream is whichever is smaller of fflate's level 9 and a literals-only encoding
  * (`shared/deflate-literals`): on nearly random bytes such as the low bytes of quantized weights,

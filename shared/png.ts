@@ -3,43 +3,31 @@
  * Minimal PNG encoder for 8-bit grayscale, RGB and RGBA images: signature, IHDR, one IDAT, IEND;
  * filter type 0 (None) on every row, no interlacing.
  *
- * Compression is chosen by size, so that the output depends only on the pixels:
+ * The encoder takes an optional nearest-neighbour `scale` and writes the upscaled image without
+ * materializing it. Compression is chosen by size, so that the output depends only on the pixels:
  * - up to {@link STORED_MAX_BYTES} of scanlines (a 28×28 digit is 812 B) the zlib stream holds one
- *   *stored* (uncompressed) deflate block (`shared/zlib-stored`). Why: fflate costs ~0.1 ms per
- *   call on such a small input whatever the level (its per-call hash tables and Huffman trees
- *   dominate), two thirds of the forward pass, while the stored PNG costs ~10 µs; it grows from
- *   ~0.36 KB to 0.86 KB, which still fits one TCP segment with the response headers.
- * - larger images (upscaled digits, grids, strips) go through fflate's `zlibSync` at a fixed level
- *   and `mem`: small (~8 KB in the bundle), pure JS with no Node APIs or WASM, so it runs unchanged
- *   in Node, browsers and workerd; its output depends only on the input and the options, so the
- *   pinned version (package.json: exact) plus the fixed `level` and `mem` give byte-identical PNGs
- *   everywhere. `mem` is fixed because fflate otherwise derives it from `Math.log(length)`, an
- *   implementation-approximated function.
+ *   *stored* (uncompressed) deflate block (`shared/zlib-stored`): ~10 µs, where any compressor's
+ *   per-call setup cost more than the forward pass; the PNG grows from ~0.36 KB to 0.86 KB, which
+ *   still fits one TCP segment with the response headers.
+ * - larger images (upscaled digits, grids, strips) are deflated by `shared/deflate-image`, whose
+ *   only matches are runs of a pixel and rows repeated from the row above: its time follows the
+ *   image before upscaling, so `scale=16` costs about what `scale=1` does.
  *
- * CRC-32 is written here and Adler-32 in `shared/zlib-stored` because fflate does not export them.
+ * CRC-32 is written here and Adler-32 in `shared/zlib-stored`.
  *
  * Besides `encodePng`, the building blocks are exported (`deflateImage`, `ihdrData`, `writeChunks`)
  * so that `shared/apng` compresses frames the same deterministic way.
  */
-import { zlibSync } from 'fflate'
+import { zlibImage } from './deflate-image'
 import { adler32, storedBlockHeader, zlibStored } from './zlib-stored'
 
 /**
  * Largest scanline size (filter bytes included) stored uncompressed. Measured on the shipped
- * model's digits in Node: `encodePng` of a 28×28 digit took 118 µs at fflate level 4 (363 B), and
- * 90–108 µs at levels 1–2 for the zlib stream alone (311–316 B of it), against 8–15 µs stored
- * (880 B). Above this size deflate pays for itself: an 8× upscaled digit is 577 B deflated against
- * 51 KB stored.
+ * model's digits in Node: `encodePng` of a 28×28 digit took 118 µs with fflate at level 4 (363 B)
+ * against 8–15 µs stored (880 B). Above this size compression pays for itself: an 8× upscaled
+ * digit is 51 KB stored.
  */
 export const STORED_MAX_BYTES = 1024
-
-/**
- * Measured on MNIST digits: level 4 compresses a 28×28 digit to within 8 % of level 9 at 0.6× the
- * time of level 6, and an 8× upscaled one to 577 B where level 1 gives 2.2 KB.
- */
-const DEFLATE_LEVEL = 4
-/** 2^12 hash-table entries (fflate's own choice for small inputs); fewer to allocate per image. */
-const DEFLATE_MEM = 0
 
 /** The 8 bytes every PNG (and APNG) starts with. */
 export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const
@@ -80,29 +68,37 @@ export interface PngChunk {
 }
 
 /**
- * Encode an 8-bit image as PNG bytes (deterministic for a given input).
+ * Encode an 8-bit image, upscaled `scale`× by nearest neighbour, as PNG bytes (deterministic for
+ * a given input): the PNG is `width·scale × height·scale`.
  *
  * @param pixels row-major samples, `width · height · channels` bytes, channels interleaved.
  * @param channels 1 (grayscale), 3 (RGB) or 4 (RGBA).
- * @throws RangeError for a bad size, channel count or pixel-buffer length.
+ * @throws RangeError for a bad size, scale, channel count or pixel-buffer length.
  * @example
  * const png = encodePng(generator.runGray(z), 28, 28) // image/png body
+ * const big = encodePng(generator.runGray(z), 28, 28, 1, 16) // the same digit, 448 × 448
  */
 export function encodePng(
   pixels: Uint8Array,
   width: number,
   height: number,
   channels: 1 | 3 | 4 = 1,
+  scale = 1,
 ): Uint8Array<ArrayBuffer> {
-  checkImage(pixels, width, height, channels)
-  if ((width * channels + 1) * height <= STORED_MAX_BYTES) {
-    return storedPng(pixels, width, height, channels)
+  checkImage(pixels, width, height, channels, scale)
+  if (isStored(width, height, channels, scale)) {
+    return storedPng(pixels, width, height, channels, scale)
   }
   return writeChunks([
-    { type: 'IHDR', data: ihdrData(width, height, channels) },
-    { type: 'IDAT', data: deflateImage(pixels, width, height, channels) },
+    { type: 'IHDR', data: ihdrData(width * scale, height * scale, channels) },
+    { type: 'IDAT', data: zlibImage(pixels, width, height, channels, scale) },
     { type: 'IEND', data: new Uint8Array(0) },
   ])
+}
+
+/** Whether the upscaled image's scanlines are small enough to store uncompressed. */
+function isStored(width: number, height: number, channels: number, scale: number): boolean {
+  return (width * scale * channels + 1) * height * scale <= STORED_MAX_BYTES
 }
 
 /**
@@ -112,10 +108,12 @@ export function encodePng(
  */
 function storedPng(
   pixels: Uint8Array,
-  width: number,
-  height: number,
+  baseWidth: number,
+  baseHeight: number,
   channels: number,
+  scale: number,
 ): Uint8Array<ArrayBuffer> {
+  const [width, height] = [baseWidth * scale, baseHeight * scale]
   const stride = width * channels
   const rawLength = (stride + 1) * height // ≤ STORED_MAX_BYTES: one stored block
   const idatLength = 2 + 5 + rawLength + 4
@@ -138,10 +136,8 @@ function storedPng(
   storedBlockHeader(out, pos + 10, rawLength, true)
   pos += 15
   const rawStart = pos
-  for (let y = 0, i = 0; y < height; y++) {
-    out[pos++] = 0 // filter type None
-    for (let x = 0; x < stride; x++) out[pos++] = pixels[i++]
-  }
+  writeScanlines(out, pos, pixels, baseWidth, baseHeight, channels, scale)
+  pos += rawLength
   view.setUint32(pos, adler32(out, rawStart, pos))
   view.setUint32(pos + 4, crc32(out, idatStart + 4, pos + 4))
   pos += 8
@@ -156,28 +152,57 @@ function writeType(out: Uint8Array, pos: number, type: string): void {
 }
 
 /**
- * The zlib stream of an image's scanlines, filter type 0 (None) on every row: stored up to
- * {@link STORED_MAX_BYTES}, else deflated at the fixed settings above. The data of an IDAT chunk
- * (or, behind a sequence number, of an APNG fdAT).
+ * The zlib stream of an image's scanlines, upscaled `scale`×, filter type 0 (None) on every row:
+ * stored up to {@link STORED_MAX_BYTES}, else deflated by `shared/deflate-image`. The data of an
+ * IDAT chunk (or, behind a sequence number, of an APNG fdAT).
  *
- * @throws RangeError for a bad size, channel count or pixel-buffer length.
+ * @throws RangeError for a bad size, scale, channel count or pixel-buffer length.
  * @example
- * const idat = deflateImage(gray, 28, 28, 1)
+ * const idat = deflateImage(gray, 28, 28, 1, 4) // a 112 × 112 frame
  */
 export function deflateImage(
   pixels: Uint8Array,
   width: number,
   height: number,
   channels: number,
+  scale = 1,
 ): Uint8Array {
-  checkImage(pixels, width, height, channels)
+  checkImage(pixels, width, height, channels, scale)
+  if (!isStored(width, height, channels, scale)) {
+    return zlibImage(pixels, width, height, channels, scale)
+  }
+  const raw = new Uint8Array((width * scale * channels + 1) * height * scale)
+  writeScanlines(raw, 0, pixels, width, height, channels, scale)
+  return zlibStored(raw)
+}
+
+/**
+ * The scanlines of `pixels` upscaled `scale`× into `out` at `pos`: per output row, filter byte 0
+ * (None), then the row's samples.
+ */
+function writeScanlines(
+  out: Uint8Array,
+  pos: number,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  scale: number,
+): void {
   const stride = width * channels
-  // Scanlines: filter byte 0 (None), then the row's samples. [height, 1 + stride]
-  const raw = new Uint8Array((stride + 1) * height)
-  for (let y = 0; y < height; y++)
-    raw.set(pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1)
-  if (raw.length <= STORED_MAX_BYTES) return zlibStored(raw)
-  return zlibSync(raw, { level: DEFLATE_LEVEL, mem: DEFLATE_MEM })
+  for (let y = 0; y < height * scale; y++) {
+    out[pos++] = 0
+    const row = Math.floor(y / scale) * stride
+    if (scale === 1) {
+      for (let i = row; i < row + stride; i++) out[pos++] = pixels[i]
+      continue
+    }
+    for (let x = 0; x < width; x++) {
+      for (let k = 0; k < scale; k++) {
+        for (let c = 0; c < channels; c++) out[pos++] = pixels[row + x * channels + c]
+      }
+    }
+  }
 }
 
 /**
@@ -255,8 +280,17 @@ function checkChannels(channels: number): number {
   return colorType
 }
 
-function checkImage(pixels: Uint8Array, width: number, height: number, channels: number): void {
-  checkSize(width, height)
+function checkImage(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  scale = 1,
+): void {
+  if (!Number.isInteger(scale) || scale < 1) {
+    throw new RangeError(`Expected scale to be a positive integer, but got ${String(scale)}.`)
+  }
+  checkSize(width * scale, height * scale)
   checkChannels(channels)
   const stride = width * channels
   if (pixels.length !== stride * height) {

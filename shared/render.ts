@@ -4,21 +4,23 @@
  * `npm run generate` / `npm run sample` commands, so that the same seed, scale, digit and model
  * give byte-identical PNGs everywhere. Runtime-free (no Node APIs).
  *
- * Pipeline: sampleLatent(seed) → generator.run(z, label) → toGray → tile (grids) → upscale →
- * encodePng. A conditional generator draws the class `label`; when the caller names none, the
- * seed picks it (`seedLabel` in shared/condition), so a seed alone always means one image.
+ * Pipeline: sampleLatent(seed) → generator.runGray(z, label) → tile (grids) → encodePng, which
+ * upscales as it encodes. A conditional generator draws the class `label`; when the caller names
+ * none, the seed picks it (`seedLabel` in shared/condition), so a seed alone always means one
+ * image.
  */
 import { seedLabel } from './condition'
 import type { Generator } from './forward'
-import { tileGrid, upscale } from './image'
+import { tileGrid } from './image'
 import { sampleLatent } from './latent'
 import { encodePng } from './png'
 import { assertUint32 } from './rng'
 
 /**
  * Revision of the bytes this pipeline renders for a given model and parameters, raised whenever
- * they change (2: quantized dense kernels computed on their stored integers). Image ETags carry
- * it, so a cache revalidating an image of an older revision gets the new bytes, not a 304.
+ * they change (2: quantized dense kernels computed on their stored integers, and images over
+ * 1 KiB deflated by shared/deflate-image). Image ETags carry it, so a cache revalidating an image
+ * of an older revision gets the new bytes, not a 304.
  */
 export const RENDER_REVISION = 2
 
@@ -53,9 +55,7 @@ export function renderDigitPng(
 ): Uint8Array<ArrayBuffer> {
   assertScale(scale)
   const side = imageSide(generator)
-  const gray = renderDigit(generator, seed, label)
-  const pixels = scale === 1 ? gray : upscale(gray, side, side, scale)
-  return encodePng(pixels, side * scale, side * scale, 1)
+  return encodePng(renderDigit(generator, seed, label), side, side, 1, scale)
 }
 
 /**
@@ -123,9 +123,9 @@ export function tilesPng(
   cols: number,
   scale: number,
 ): Uint8Array<ArrayBuffer> {
+  assertScale(scale)
   const grid = tileGrid(tiles, side, side, cols, 0, 1)
-  const pixels = scale === 1 ? grid.pixels : upscale(grid.pixels, grid.width, grid.height, scale)
-  return encodePng(pixels, grid.width * scale, grid.height * scale, 1)
+  return encodePng(grid.pixels, grid.width, grid.height, 1, scale)
 }
 
 /** Columns of an `n`-image grid: `ceil(sqrt(n))`, so 64 → 8 × 8 and 10 → 4 columns, 3 rows. */
@@ -150,7 +150,8 @@ function assertCount(name: string, n: number): void {
   }
 }
 
-function assertScale(scale: number): void {
+/** @throws RangeError unless `scale` is an integer in 1..MAX_SCALE. */
+export function assertScale(scale: number): void {
   if (!Number.isInteger(scale) || scale < 1 || scale > MAX_SCALE) {
     throw new RangeError(`Expected scale to be an integer in [1, ${MAX_SCALE}], but got ${scale}.`)
   }

@@ -48,13 +48,13 @@ export const CGAN_GOLDEN: Record<(typeof CGAN_GOLDEN_URLS)[number], string> = {
   '/generate?seed=42&digit=7': 'dc10c40685e1eb6e0771b2b405bf9ab0426f21ea6955bfcc3a2174631acd02dd',
   '/generate?seed=42': '4747de92f36065a85d8ada45c3280b1a7a6bc87370a5bd1c3631d2c188b1bc72',
   '/generate?seed=4294967295&digit=0&scale=3':
-    '68545638aa7de92eb20dac87d50b0fd0b1b6c66a4a86ada9c1086ab9289192b9',
-  '/grid?seed=1&n=16&digit=3': '07dad66dbefa5b9082ec035fb9eb0a67a5ec1d61a96ba59ba539201dab07f3c5',
-  '/grid?seed=0&n=12': '04b30c08b9323814367e70c910559fef073e03fc878c12d82d583ac114dca674',
+    '7e29156ec2f8d534445c67292eadb085f6079f7093f088b80dccf8b3eda81aa4',
+  '/grid?seed=1&n=16&digit=3': 'b99bd9cacbf68752fb4a21ffc1552bf189fe6889ea0aee51ee2ae1af487eecb8',
+  '/grid?seed=0&n=12': '80a9f5a94abe9fc8b353d2c994207a147b562dd93bd9d8a62000ad6a3e400da1',
   '/grid?seed=4294967295&n=20&digit=all':
-    'bd9dc4fd1846e97fcb77ab020ffa250e24098794ac1880e7e6b93bfe53f8a028',
+    '0479637a52dc77dc98a83ff47f039b037b53a1b5922fb5f8627b254333ab4da3',
   '/interpolate?from=42&to=7&steps=5&digit=5':
-    '93a8f76cf269c5fb43dc7d1fbb15aaef9368d5540cffd9522aa19fa0edccfe50',
+    '23190e3a4146f41aa61035a079eca7f5a933131ab919ab762a09d66490040e42',
 }
 
 /**

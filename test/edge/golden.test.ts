@@ -20,8 +20,8 @@ const GOLDEN: Record<(typeof GOLDEN_URLS)[number], string> = {
   '/generate?seed=0': 'ed74170257669eafbc48e1d095709ac1ebe32a9816be558f881a7cfb17c5864f',
   '/generate?seed=42': 'a403fd53f93ee89a96192e4a7df83ddefcb23307e425ebcc86c33d5c5cb7b89c',
   '/generate?seed=4294967295': '48b5fc8d0e6a3010339ea3d2fe035242bfb906dcb627e5f656eab58c3db5ecc0',
-  '/generate?seed=42&scale=3': '986518e9262717abff1f844252886934bfc6e0137d66776c44ccf3823af9d3c1',
-  '/grid?seed=0&n=16': 'd4a143aec28826f12b11563d5fc37fc41c0ba85edbb442c58808147679656f98',
+  '/generate?seed=42&scale=3': '55a3ca4a2f2ef9b63f053619e2b17e5f9bbf2f5d28a2ab70412977a80899c599',
+  '/grid?seed=0&n=16': '0580a96b1653be49adfe533d77a14aa7ab9be3777dd31f552047f0751ee46a93',
 }
 
 describe('golden PNGs of the fixture model', () => {

@@ -50,7 +50,8 @@ describe('tanhToGray', () => {
 
   it('should equal toGray of the float32 tanh below saturation and at special values', () => {
     const special = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.2, -3.2, 3.1, -3.1, 22]
-    const sweep = Array.from({ length: 200_001 }, (_, i) => (i - 100_000) * 4e-5) // ±4 in 4e-5 steps
+    // ±4 in steps of 4e-5
+    const sweep = Array.from({ length: 200_001 }, (_, i) => (i - 100_000) * 4e-5)
     const a = Float32Array.from([...special, ...sweep])
     const reference = Uint8Array.from(a, exact)
     expect(tanhToGray(a, a.length)).toEqual(reference)

@@ -203,10 +203,39 @@ describe('encodePng', () => {
     expect(bytesToHex(sha256(png))).toBe(
       'd205ed2bc33a959833e42527cbd39d0716db00a8483ca5fa3650406cdad3977b',
     )
-    // The deflated path (fflate at its fixed level and memory), 56 × 56 = a digit at scale 2.
+    // The deflated path (shared/deflate-image), 56 × 56, and a 28 × 28 image at scale 2.
     expect(bytesToHex(sha256(encodePng(gradient(56 * 56), 56, 56)))).toBe(
-      '3dea24e579c444d5ac7d5d7334fcc12d4313f1be8701dab578878881914ff7b6',
+      'b5bed3834ba82f7498d2ddcff2bbe3e976544b1d689cd7a6e55d7b7016a72dd0',
     )
+    expect(bytesToHex(sha256(encodePng(gradient(28 * 28), 28, 28, 1, 2)))).toBe(
+      '06294c8dca2219b6e1e6b7706dc98fcbefe44684370e72f853f52be7e6975e21',
+    )
+  })
+
+  it('should upscale while encoding: the nearest-neighbour image, stored or deflated', () => {
+    const upscale = (px: Uint8Array, w: number, h: number, c: number, scale: number) =>
+      Uint8Array.from({ length: px.length * scale * scale }, (_, i) => {
+        const [x, y, k] = [Math.floor(i / c) % (w * scale), Math.floor(i / c / (w * scale)), i % c]
+        return px[(Math.floor(y / scale) * w + Math.floor(x / scale)) * c + k]
+      })
+    for (const [w, h, c] of [
+      [28, 28, 1],
+      [3, 2, 1],
+      [5, 3, 3],
+      [4, 4, 4],
+    ] as const) {
+      const pixels = gradient(w * h * c)
+      for (const scale of [1, 2, 3, 7, 16]) {
+        const img = decode(encodePng(pixels, w, h, c, scale))
+        expect([img.width, img.height]).toEqual([w * scale, h * scale])
+        expect(img.pixels).toEqual(upscale(pixels, w, h, c, scale))
+      }
+    }
+    // a stored image at scale 2 equals the stored encoding of the upscaled pixels
+    const tiny = gradient(6)
+    expect(encodePng(tiny, 3, 2, 1, 2)).toEqual(encodePng(upscale(tiny, 3, 2, 1, 2), 6, 4))
+    expect(() => encodePng(tiny, 3, 2, 1, 0)).toThrow(/scale to be a positive integer/)
+    expect(() => encodePng(tiny, 3, 2, 1, 1.5)).toThrow(/scale to be a positive integer/)
   })
 
   it('should reject bad sizes, channel counts and buffer lengths', () => {
