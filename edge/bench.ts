@@ -188,6 +188,7 @@ async function main(): Promise<void> {
   const node = nodeTiming(flags.images)
   rows.push(['Node: forward + PNG', ...perImage(node)])
   rows.push(['Node: renderDigitPng', ms(node.renderMs), ''])
+  rows.push(['Node: /grid?n=64&scale=16', ms(node.gridMs), ''])
 
   // No per-request log line: it would add the same overhead to both routes and flatter the ratio.
   const server = await startDevServer({ vars: { BENCH: '1' }, logLevel: 'warn', env: ENV })
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
     const workerd = await workerdTiming(server.url, flags.images)
     rows.push(['workerd: forward + PNG', ...perImage(workerd)])
     rows.push(['workerd: renderDigitPng', ms(workerd.renderMs), ''])
+    rows.push(['workerd: /grid?n=64&scale=16', ms(workerd.gridMs), ''])
 
     const routes = { generate: '/generate', constant: '/__bench/constant' } as const
     for (const path of Object.values(routes)) await load(server.url, path, flags, 2) // warm-up

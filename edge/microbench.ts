@@ -11,7 +11,7 @@ import { seedLabel } from '../shared/condition'
 import type { Generator } from '../shared/forward'
 import { sampleLatent } from '../shared/latent'
 import { encodePng } from '../shared/png'
-import { renderDigitPng } from '../shared/render'
+import { renderDigitPng, renderGridPng } from '../shared/render'
 
 /** Milliseconds per image for each stage, averaged over `images` seeds. */
 export interface RenderTiming {
@@ -22,12 +22,15 @@ export interface RenderTiming {
   pngMs: number
   /** `renderDigitPng(generator, seed, 1)`: what `/generate?seed=` runs. */
   renderMs: number
+  /** The largest grid, `/grid?n=64&scale=16` (1792 × 1792 px), per request. */
+  gridMs: number
   /** Sum of the PNG sizes, so the work cannot be optimized away. */
   bytes: number
 }
 
 /**
- * Times `images` digits (seeds 0…images−1) stage by stage, then end to end.
+ * Times `images` digits (seeds 0…images−1) stage by stage, then end to end, then the largest
+ * grid (`images / 200` of them, at least one).
  * @example measureRender(generator, 1000, () => performance.now()).renderMs
  */
 export function measureRender(
@@ -47,11 +50,15 @@ export function measureRender(
   const t2 = now()
   for (let seed = 0; seed < images; seed++) bytes += renderDigitPng(generator, seed, 1).byteLength
   const t3 = now()
+  const grids = Math.max(1, Math.round(images / 200))
+  for (let i = 0; i < grids; i++) bytes += renderGridPng(generator, i * 64, 64, 16).byteLength
+  const t4 = now()
   return {
     images,
     forwardMs: (t1 - t0) / images,
     pngMs: (t2 - t1) / images,
     renderMs: (t3 - t2) / images,
+    gridMs: (t4 - t3) / grids,
     bytes,
   }
 }

@@ -33,7 +33,7 @@ describe('bench routes', () => {
     const res = await app.request('/__bench/render?images=20', {}, BENCH)
     const timing = (await res.json()) as Record<string, number>
     expect(timing.images).toBe(20)
-    for (const key of ['forwardMs', 'pngMs', 'renderMs']) {
+    for (const key of ['forwardMs', 'pngMs', 'renderMs', 'gridMs']) {
       expect(timing[key]).toBeGreaterThanOrEqual(0)
     }
     expect(timing.bytes).toBeGreaterThan(0)
