@@ -93,16 +93,18 @@ describe('createGenerator', () => {
     expect(z).toEqual(copy)
   })
 
-  it('should pin the output bits of the tutorial MLP (float32, fixed summation order)', () => {
-    const { weights, generator } = generatorFor(tutorialMlp(), 2026)
+  // float32 weights, and q15's integer kernels ((Σ q·x)·step + bias): fixed summation order
+  it.for([
+    ['f32', '2cf0b3254e1cfe5b7cd029b83f303b84455c7b8c0eca0713ee10772dfbac3ae8'],
+    ['q15', '1b8a53cfdf853f3e565fe6ac72e3009e773cc2da4681ba92e691e9a295570a08'],
+  ] as const)('should pin the output bits of the tutorial MLP stored as %s', ([dtype, hash]) => {
+    const { weights, generator } = generatorFor(tutorialMlp(), 2026, dtype)
     const wasm = createGenerator(weights, { kernel: loadKernel() })
     for (const g of [generator, wasm]) {
       const out = g.run(sampleLatent(42, 100))
       const bytes = new Uint8Array(out.length * 4)
       out.forEach((v, i) => new DataView(bytes.buffer).setFloat32(i * 4, v, true))
-      expect(bytesToHex(sha256(bytes))).toBe(
-        '2cf0b3254e1cfe5b7cd029b83f303b84455c7b8c0eca0713ee10772dfbac3ae8',
-      )
+      expect(bytesToHex(sha256(bytes))).toBe(hash)
     }
   })
 
@@ -121,19 +123,6 @@ describe('createGenerator', () => {
     const z = sampleLatent(0, 100)
     expect(generator.run(z)).not.toEqual(floats.run(z))
     expect(weights.integers!.get('g.dense3.kernel')!.values.length).toBe(512 * 784)
-  })
-
-  it('should pin the output bits of the tutorial MLP as q15 (integer kernels)', () => {
-    const { weights, generator } = generatorFor(tutorialMlp(), 2026, 'q15')
-    const wasm = createGenerator(weights, { kernel: loadKernel() })
-    for (const g of [generator, wasm]) {
-      const out = g.run(sampleLatent(42, 100))
-      const bytes = new Uint8Array(out.length * 4)
-      out.forEach((v, i) => new DataView(bytes.buffer).setFloat32(i * 4, v, true))
-      expect(bytesToHex(sha256(bytes))).toBe(
-        '1b8a53cfdf853f3e565fe6ac72e3009e773cc2da4681ba92e691e9a295570a08',
-      )
-    }
   })
 
   it('should give bit-identical outputs on the WebAssembly kernel and in JS, all dtypes', () => {
