@@ -7,6 +7,9 @@
  *   npm run bench:train -- --backends wasm --batches 64,512 --steps 20
  *   npm run bench:train -- --backends webgpu --counters  # + WebGPU calls per step
  *
+ * On webgpu both engines get a row: `webgpu` (tfjs ops, trainer/gan.ts) and `webgpu-fused` (the
+ * fused step, trainer/webgpu-step.ts).
+ *
  * Synthetic data (the numbers do not depend on pixel values) and the tutorial model. Each cell:
  * 3 warm-up steps (kernel compilation, buffer pools), then the mean over `--steps` steps.
  * `--counters` also counts, per timed step, the host-side WebGPU calls (dispatches, submits, buffer
@@ -20,6 +23,9 @@ import { BACKENDS, initBackend, tf, type BackendName } from './tf'
 import type { WebgpuCounts } from './webgpu-counters'
 
 const WARMUP = 3
+
+/** The engines of a webgpu run (`--webgpu-step`). */
+export type StepEngine = 'tfjs' | 'fused'
 
 /** One measured cell of the table. */
 export interface BenchResult {
@@ -40,18 +46,27 @@ export interface StepTiming {
 
 /**
  * Times `steps` D+G steps of the tutorial GAN at `batch` on the current backend; with
- * `counters` (webgpu only) also counts the WebGPU calls of the timed steps.
+ * `counters` (webgpu only) also counts the WebGPU calls of the timed steps. `engine: 'fused'`
+ * (webgpu only) times the fused step instead of the tfjs ops.
  */
 export async function benchStep(
   batch: number,
   steps: number,
   counters = false,
+  engine: StepEngine = 'tfjs',
 ): Promise<StepTiming> {
   // Loaded only when asked for: the counters wrap Dawn's prototypes, which plain runs never touch.
   const wgc = counters ? await import('./webgpu-counters') : undefined
   const gan = createGan({ ...DEFAULT_CONFIG, batch })
   const real = tf.randomUniform([batch, 784], -1, 1, 'float32', 1) as tf.Tensor2D
+  const fused =
+    engine === 'fused' ? await (await import('./webgpu-step')).WebgpuStep.create(gan, 1) : undefined
+  const images = (await real.data()) as Float32Array
   const once = async (step: number) => {
+    if (fused) {
+      await fused.step(step, [{ images }]) // reads the losses back, as the tfjs path does
+      return
+    }
     await discriminatorStep(gan, real, step)
     await generatorStep(gan, step) // reads the loss back: every step is fully synchronized
   }
@@ -63,6 +78,7 @@ export async function benchStep(
   const ms = (performance.now() - t0) / steps
   const counts = wgc ? wgc.perStep(wgc.readWebgpuCounters(), steps) : undefined
   wgc?.uninstallWebgpuCounters()
+  fused?.dispose()
   real.dispose()
   disposeGan(gan)
   return { msPerStep: ms, counts }
@@ -74,9 +90,9 @@ export function formatTable(results: BenchResult[]): string {
   const counted = results.some((r) => r.counts)
   const countCells = (r: BenchResult) => {
     if (!counted) return []
-    if (!r.counts) return ['', '', '', '']
+    if (!r.counts) return ['', '', '', '', '']
     const c = r.counts
-    return [c.dispatches, c.submits, c.buffers, c.mappedUploads + c.writes].map((x) =>
+    return [c.dispatches, c.submits, c.buffers, c.mappedUploads + c.writes, c.readbacks].map((x) =>
       x.toFixed(0),
     )
   }
@@ -86,7 +102,9 @@ export function formatTable(results: BenchResult[]): string {
       'batch',
       'ms/step',
       'images/s',
-      ...(counted ? ['dispatch/step', 'submit/step', 'createBuffer/step', 'upload/step'] : []),
+      ...(counted
+        ? ['dispatch/step', 'submit/step', 'createBuffer/step', 'upload/step', 'mapAsync/step']
+        : []),
     ],
     ...results.map((r) => [
       r.backend,
@@ -140,20 +158,27 @@ async function main(): Promise<void> {
       continue
     }
     console.log(`${name}: ${choice.reason}`)
+    const engines: StepEngine[] = name === 'webgpu' ? ['tfjs', 'fused'] : ['tfjs']
     for (const batch of batches) {
-      // The pure-JS backend is ~30× slower: fewer timed steps keep the table quick.
-      const counting = flags.counters === true && name === 'webgpu'
-      const { msPerStep: ms, counts } = await benchStep(
-        batch,
-        name === 'cpu' ? Math.min(steps, 2) : steps,
-        counting,
-      )
-      const imagesPerSec = (batch * 1000) / ms
-      results.push({ backend: name, batch, msPerStep: ms, imagesPerSec, counts })
-      console.log(`  batch ${batch}: ${ms.toFixed(1)} ms/step`)
-      if (counts) {
-        const { formatCounts } = await import('./webgpu-counters')
-        console.log(`    per step: ${formatCounts(counts)}`)
+      for (const engine of engines) {
+        // The pure-JS backend is ~30× slower: fewer timed steps keep the table quick.
+        const counting = flags.counters === true && name === 'webgpu'
+        const { msPerStep: ms, counts } = await benchStep(
+          batch,
+          name === 'cpu' ? Math.min(steps, 2) : steps,
+          counting,
+          engine,
+        )
+        const imagesPerSec = (batch * 1000) / ms
+        const backend = engine === 'fused' ? `${name}-fused` : name
+        results.push({ backend, batch, msPerStep: ms, imagesPerSec, counts })
+        console.log(
+          `  batch ${batch}${engine === 'fused' ? ', fused step' : ''}: ${ms.toFixed(1)} ms/step`,
+        )
+        if (counts) {
+          const { formatCounts } = await import('./webgpu-counters')
+          console.log(`    per step: ${formatCounts(counts)}`)
+        }
       }
     }
   }

@@ -6,6 +6,11 @@
  * Loss-dependent defaults: with `--loss wgan-gp` the optimizer defaults switch to the WGAN-GP
  * paper's (Adam lr 1e-4, β1 0, β2 0.9, 5 critic steps per generator step); explicit flags and
  * preset values still win.
+ *
+ * `--webgpu-step` picks the engine of a webgpu run: `fused` (trainer/webgpu-step.ts, our own
+ * kernels, a few dozen dispatches per step) or `tfjs` (trainer/gan.ts op by op); `auto` takes
+ * `fused` where it applies (`fusedStepScope`). Asking for `fused` where it does not apply is a
+ * UsageError, not a silent fallback.
  */
 import { DTYPES, type Dtype } from '../shared/weights'
 import { MODEL_NAMES, type ModelName } from './architecture'
@@ -70,7 +75,13 @@ export interface TrainConfig {
    * training, so a resume may switch it on.
    */
   ema: number
+  /** Engine of a webgpu run: the fused step, the tfjs ops, or `auto` (fused where it applies). */
+  webgpuStep: WebgpuStepChoice
 }
+
+/** `--webgpu-step` choices. */
+export const WEBGPU_STEPS = ['auto', 'fused', 'tfjs'] as const
+export type WebgpuStepChoice = (typeof WEBGPU_STEPS)[number]
 
 /** The tutorial's setup (PyTorch-GAN / Keras-GAN `gan.py`): Adam 2e-4, β1 0.5, BCE, batch 64. */
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -101,6 +112,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   bnBatches: 50,
   progress: 'auto',
   ema: 0,
+  webgpuStep: 'auto',
 }
 
 /** WGAN-GP paper defaults (Gulrajani et al. 2017, Algorithm 1), applied when `loss` is wgan-gp. */
@@ -170,6 +182,8 @@ function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof Trai
       return oneOf(flag, raw, DTYPES)
     case 'progress':
       return oneOf(flag, raw, ['auto', 'bar', 'lines'] as const)
+    case 'webgpuStep':
+      return oneOf(flag, raw, WEBGPU_STEPS)
     case 'dataDir':
     case 'out':
     case 'resume':
@@ -230,7 +244,45 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   if (explicit.steps !== undefined && explicit.epochs !== undefined) {
     throw new UsageError('Expected either --steps or --epochs, but got both.')
   }
-  return { config: resolveConfig(explicit), explicit }
+  const config = resolveConfig(explicit)
+  checkWebgpuStep(config)
+  return { config, explicit }
+}
+
+/**
+ * Why the fused WebGPU step (trainer/webgpu-step.ts) cannot run `config`, or undefined when it
+ * can: it implements the tutorial MLPs (`mlp`, `cgan`) with BCE and no dropout in D, on webgpu.
+ */
+export function fusedStepScope(
+  config: Pick<TrainConfig, 'backend' | 'model' | 'loss' | 'dDropout'>,
+): string | undefined {
+  if (config.backend !== 'webgpu') return `--backend webgpu, but got ${config.backend}`
+  if (config.model !== 'mlp' && config.model !== 'cgan') {
+    return `--model mlp or cgan, but got ${config.model}`
+  }
+  if (config.loss !== 'bce') return `--loss bce, but got ${config.loss}`
+  if (config.dDropout !== 0) return `--d-dropout 0, but got ${config.dDropout}`
+  return undefined
+}
+
+/**
+ * Rejects `--webgpu-step fused` for a config the fused step does not implement (call again on a
+ * resumed config: the checkpoint may change the model).
+ * @throws UsageError naming what the fused step needs.
+ */
+export function checkWebgpuStep(config: TrainConfig): void {
+  if (config.webgpuStep !== 'fused') return
+  const reason = fusedStepScope(config)
+  if (reason) throw new UsageError(`Expected ${reason} for --webgpu-step fused.`)
+}
+
+/**
+ * The engine a run on `backend` uses: the fused step unless `tfjs` is asked for or it does not
+ * apply (a resumed run's saved `fused` then falls back, as its saved backend would).
+ */
+export function resolveWebgpuStep(config: TrainConfig, backend: string): 'fused' | 'tfjs' {
+  if (config.webgpuStep === 'tfjs') return 'tfjs'
+  return fusedStepScope({ ...config, backend: backend as BackendName }) ? 'tfjs' : 'fused'
 }
 
 /** Applies defaults, loss-dependent defaults and the preset under `explicit`. */

@@ -20,7 +20,14 @@ import {
 } from './checkpoint'
 import { runMain, UsageError } from './cli'
 import { isEntry } from './entry'
-import { formatConfig, parseTrainArgs, totalSteps, type TrainConfig } from './config'
+import {
+  checkWebgpuStep,
+  formatConfig,
+  parseTrainArgs,
+  resolveWebgpuStep,
+  totalSteps,
+  type TrainConfig,
+} from './config'
 import { BatchSampler, DataError, gatherBatch, loadMnist } from './data'
 import { BN_BATCH, exportRun } from './export'
 import { createGan, discriminatorStep, disposeGan, generatorStep } from './gan'
@@ -58,6 +65,8 @@ async function main(): Promise<void> {
       throw err
     }
     config = resumeConfig(checkpoint.meta.config, parsed.explicit, config.resume)
+    // The checkpoint may bring a model the fused step does not implement.
+    if (parsed.explicit.webgpuStep) checkWebgpuStep(config)
   }
   config = { ...config, out: config.out || defaultRunDir() }
   const out = config.out
@@ -123,6 +132,46 @@ async function main(): Promise<void> {
 
   const gan = createGan(config, checkpoint?.model)
   if (checkpoint) restoreGan(gan, checkpoint)
+  // The fused step trains its own copy of the weights; `sync` writes it back into `gan` before
+  // anything reads it (sample grid, checkpoint, export).
+  const engine =
+    choice.backend === 'webgpu' && resolveWebgpuStep(config, choice.backend) === 'fused'
+      ? await (await import('./webgpu-step')).WebgpuStep.create(gan, config.dSteps)
+      : undefined
+  if (choice.backend === 'webgpu') {
+    const d = engine?.dispatches
+    console.log(
+      d
+        ? `webgpu step: fused (${d.d} dispatches per D update, ${d.g} per G update)`
+        : 'webgpu step: tfjs ops',
+    )
+  }
+  let dirty = false
+  const sync = async () => {
+    if (engine && dirty) await engine.syncToGan()
+    dirty = false
+  }
+  const realBatch = (index: number) => {
+    const indices = sampler.indices(index)
+    return {
+      images: gatherBatch(data.images, indices),
+      labels: gan.classes > 0 ? Int32Array.from(indices, (i) => data.labels[i]) : undefined,
+    }
+  }
+  const tfjsStep = async (step: number) => {
+    let dLoss = 0
+    let dAcc = 0
+    for (let k = 0; k < config.dSteps; k++) {
+      const batch = realBatch(step * config.dSteps + k)
+      const real = tf.tensor2d(batch.images, [config.batch, IMAGE_SIZE])
+      const r = await discriminatorStep(gan, real, step, k, batch.labels)
+      real.dispose()
+      dLoss += r.dLoss / config.dSteps
+      dAcc += r.dAcc / config.dSteps
+    }
+    const { gLoss } = await generatorStep(gan, step)
+    return { dLoss, dAcc, gLoss }
+  }
   writeConfig(out, config, choice.backend)
   const history: MetricsRecord[] = checkpoint
     ? truncateMetrics(config.resume, out, startStep)
@@ -147,18 +196,13 @@ async function main(): Promise<void> {
   })
 
   while (step < steps && !interrupted) {
-    let dLoss = 0
-    let dAcc = 0
-    for (let k = 0; k < config.dSteps; k++) {
-      const indices = sampler.indices(step * config.dSteps + k)
-      const real = tf.tensor2d(gatherBatch(data.images, indices), [config.batch, IMAGE_SIZE])
-      const labels = gan.classes > 0 ? Int32Array.from(indices, (i) => data.labels[i]) : undefined
-      const r = await discriminatorStep(gan, real, step, k, labels)
-      real.dispose()
-      dLoss += r.dLoss / config.dSteps
-      dAcc += r.dAcc / config.dSteps
-    }
-    const { gLoss } = await generatorStep(gan, step)
+    const { dLoss, dAcc, gLoss } = engine
+      ? await engine.step(
+          step,
+          Array.from({ length: config.dSteps }, (_, k) => realBatch(step * config.dSteps + k)),
+        )
+      : await tfjsStep(step)
+    dirty = engine !== undefined
     // On wasm/cpu every await above settles as a microtask; yield a macrotask so Ctrl-C gets in.
     await new Promise((resolve) => setImmediate(resolve))
     healthCheck()
@@ -179,6 +223,7 @@ async function main(): Promise<void> {
     const last = step === steps
     let diversity: number | undefined
     if ((config.sampleEvery > 0 && step % config.sampleEvery === 0) || last) {
+      await sync()
       diversity = await writeSampleGrid(out, gan, step)
     }
     if (step % config.logEvery === 0 || last) {
@@ -211,12 +256,15 @@ async function main(): Promise<void> {
       intervalStart = performance.now()
     }
     if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && !last) {
+      await sync()
       await saveCheckpoint(out, gan, meta())
     }
   }
   progress.done()
 
   // --- checkpoint, then export (export re-estimates BN statistics in place) ----------------------
+  await sync()
+  engine?.dispose()
   await saveCheckpoint(out, gan, meta())
   if (interrupted) {
     console.log(

@@ -2,21 +2,16 @@
  * @module test/trainer/webgpu-counters
  * Guards the WebGPU host overhead of one GAN step (one D update + one G update, read-backs
  * included): dispatches, submits and buffer creations per step may not regress above the bounds
- * measured after the overhead cuts (docs/gpu.md). Counts do not depend on the adapter, so software
+ * measured after the overhead cuts (docs/gpu.md), on the tfjs path and on the fused step
+ * (trainer/webgpu-step.ts). Counts do not depend on the adapter, so software
  * Vulkan guards what an H100 pays. Skips, saying why, where no adapter exists; on a CPU-only
  * machine install software Vulkan first: `eval "$(bash ../shared/gpu/lavapipe.sh)"` (picked up
  * automatically from its default place, /tmp/lavapipe).
  */
-import { existsSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { benchStep } from '../../trainer/bench'
 import { initBackend } from '../../trainer/tf'
-
-const LAVAPIPE_ICD = '/tmp/lavapipe/lvp_icd.json'
-if (!process.env.VK_DRIVER_FILES && existsSync(LAVAPIPE_ICD)) {
-  process.env.VK_DRIVER_FILES = LAVAPIPE_ICD
-  process.env.VK_ICD_FILENAMES = LAVAPIPE_ICD
-}
+import { startWebgpu } from './webgpu-setup'
 
 // Measured after the cuts: 342 dispatches, 3 submits (one per loss read-back), 0 buffer
 // creations per step (before: 556, 39, 185). The margins absorb small model/tfjs changes, not a
@@ -25,13 +20,12 @@ const MAX_DISPATCHES = 360
 const MAX_SUBMITS = 4
 const MAX_BUFFERS = 4
 
-let skipReason = ''
-try {
-  await initBackend('webgpu')
-} catch (err) {
-  skipReason = (err as Error).message
-  console.log(`skipping WebGPU counter tests: ${skipReason}`)
-}
+// The fused step: 16 dispatches per D update + 23 per G update (recorded once, replayed), one
+// command buffer per update, one upload per update and one read-back of the losses per step.
+// Nothing is created per step: no buffers, no bind groups.
+const FUSED = { dispatches: 39 + 2, submits: 2, writes: 2, readbacks: 1 }
+
+const skipReason = await startWebgpu('WebGPU counter tests')
 
 afterAll(async () => {
   await initBackend('wasm')
@@ -49,6 +43,22 @@ describe.skipIf(skipReason !== '')('webgpu counters', () => {
     expect(counts!.dispatches).toBeLessThanOrEqual(MAX_DISPATCHES)
     expect(counts!.submits).toBeLessThanOrEqual(MAX_SUBMITS)
     expect(counts!.buffers).toBeLessThanOrEqual(MAX_BUFFERS)
+  })
+
+  it('should keep the fused step at 2 submits, ~40 dispatches, no allocations', async () => {
+    await initBackend('webgpu')
+    const { counts } = await benchStep(16, 2, true, 'fused')
+    const c = counts!
+    console.log(
+      `fused webgpu per step: ${c.dispatches} dispatches, ${c.submits} submits, ` +
+        `${c.writes} writeBuffer, ${c.readbacks} mapAsync, ${c.buffers} createBuffer`,
+    )
+    expect(c.dispatches).toBeGreaterThan(0)
+    expect(c.dispatches).toBeLessThanOrEqual(FUSED.dispatches)
+    expect(c.submits).toBeLessThanOrEqual(FUSED.submits)
+    expect(c.writes).toBeLessThanOrEqual(FUSED.writes)
+    expect(c.readbacks).toBeLessThanOrEqual(FUSED.readbacks)
+    expect([c.buffers, c.mappedUploads, c.bindGroups]).toEqual([0, 0, 0])
   })
 
   it('should restore Dawn’s methods when counting stops', async () => {

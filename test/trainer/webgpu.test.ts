@@ -5,27 +5,15 @@
  * CPU-only machine install software Vulkan first: `eval "$(bash ../shared/gpu/lavapipe.sh)"`
  * (picked up automatically from its default place, /tmp/lavapipe).
  */
-import { existsSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../trainer/config'
 import { BatchSampler, gatherBatch } from '../../trainer/data'
 import { createGan, discriminatorStep, disposeGan, generatorStep } from '../../trainer/gan'
 import { BackendError, initBackend, tf } from '../../trainer/tf'
 import { syntheticMnist } from './fixtures'
+import { startWebgpu } from './webgpu-setup'
 
-const LAVAPIPE_ICD = '/tmp/lavapipe/lvp_icd.json'
-if (!process.env.VK_DRIVER_FILES && existsSync(LAVAPIPE_ICD)) {
-  process.env.VK_DRIVER_FILES = LAVAPIPE_ICD
-  process.env.VK_ICD_FILENAMES = LAVAPIPE_ICD
-}
-
-let skipReason = ''
-try {
-  await initBackend('webgpu')
-} catch (err) {
-  skipReason = (err as Error).message
-  console.log(`skipping WebGPU tests: ${skipReason}`)
-}
+const skipReason = await startWebgpu('WebGPU tests')
 
 const config = { ...DEFAULT_CONFIG, batch: 16, seed: 4 }
 const data = syntheticMnist(32)
