@@ -15,7 +15,8 @@
  *    when other jobs share the cores. Its ratio, constant ÷ generate, is printed as a second,
  *    load-robust estimate of the throughput ratio.
  *
- * Run: `[MODEL=<name>] npm run bench:edge [-- --duration 20 --rounds 20 --connections 10 --images 2000]`
+ * Run: `[MODEL=<name>] npm run bench:edge [-- --duration 20 --rounds 20 --connections 10
+ *   --images 2000]`
  */
 import autocannon from 'autocannon'
 import { spawnSync } from 'node:child_process'

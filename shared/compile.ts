@@ -181,7 +181,8 @@ function foldBias(bias: Float32Array, units: number, fold?: ReturnType<typeof ba
   const padded = new Float32Array(Math.ceil(units / KERNEL_BLOCK) * KERNEL_BLOCK)
   const n = fold?.scale.length ?? 1
   for (let j = 0; j < units; j++) {
-    padded[j] = fold ? (bias[j] - fold.mean[j % n]) * fold.scale[j % n] + fold.beta[j % n] : bias[j]
+    const k = j % n
+    padded[j] = fold ? (bias[j] - fold.mean[k]) * fold.scale[k] + fold.beta[k] : bias[j]
   }
   return padded
 }
