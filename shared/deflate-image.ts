@@ -88,21 +88,21 @@ class Encoder {
   }
 
   /**
-   * `count` more repetitions of the `unit` bytes just written (`unit` ≥ 1), as matches at
-   * distance `unit`, or literals when fewer than 3 bytes.
+   * `count` more repetitions of the `n` bytes `bytes[at, at + n)` just written, as matches at
+   * distance `n`, or literals when fewer than 3 bytes.
    */
-  repeat(unit: Uint8Array, count: number): void {
-    const total = unit.length * count
+  repeat(bytes: Uint8Array, at: number, n: number, count: number): void {
+    const total = n * count
     if (total === 0) return
     if (total < MIN_MATCH) {
-      for (let i = 0; i < count; i++) for (const v of unit) this.literal(v)
+      for (let i = 0; i < count; i++) for (let b = at; b < at + n; b++) this.literal(bytes[b])
       return
     }
-    this.copy(total, unit.length)
-    if (unit.length === 1) {
+    this.copy(total, n)
+    if (n === 1) {
       // k equal bytes v: s1 += k·v, s2 += k·s1 + v·k(k+1)/2, every product below 2^53
       this.reduceRow()
-      const v = unit[0]
+      const v = bytes[at]
       const k = count % ADLER_MOD
       const triangle = count % 2 === 0
         ? ((count / 2) % ADLER_MOD) * ((count + 1) % ADLER_MOD)
@@ -111,8 +111,8 @@ class Encoder {
       this.r1 = (this.r1 + k * v) % ADLER_MOD
     } else {
       for (let i = 0; i < count; i++) {
-        for (const v of unit) {
-          this.r1 += v
+        for (let b = at; b < at + n; b++) {
+          this.r1 += bytes[b]
           this.r2 += this.r1
         }
         if (this.r2 >= 1 << 30) this.reduceRow()
@@ -216,11 +216,11 @@ function writeRow(
   encoder.startRow()
   encoder.literal(0) // filter type None
   for (let x = 0; x < width; ) {
+    const at = x * channels
     let run = 1
-    while (x + run < width && equalBytes(row, x * channels, (x + run) * channels, channels)) run++
-    const pixel = row.subarray(x * channels, (x + 1) * channels)
-    for (const v of pixel) encoder.literal(v)
-    encoder.repeat(pixel, run * scale - 1)
+    while (x + run < width && equalBytes(row, at, (x + run) * channels, channels)) run++
+    for (let b = at; b < at + channels; b++) encoder.literal(row[b])
+    encoder.repeat(row, at, channels, run * scale - 1)
     x += run
   }
   encoder.endRow(rowLength)
