@@ -12,6 +12,7 @@ import { renderDigitPng, renderGridPng } from '../../shared/render'
 import { decodeWeights } from '../../shared/weights'
 import manifest from '../fixtures/tiny-model/manifest.json'
 import weights from '../fixtures/tiny-model/weights.bin'
+import { expectBadRequest } from './bad-request'
 import { pngInfo } from './png-info'
 
 const app = createApp(createModelLoader(manifest, weights))
@@ -181,13 +182,8 @@ describe('errors', () => {
     ['/healthz?probe', 'probe', 'no query parameters'],
   ])('should reject %s with a 400 JSON error naming %s', async (url, name, range) => {
     const res = await app.request(url)
-    expect(res.status).toBe(400)
-    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
-    expect(res.headers.get('Cache-Control')).toBe('no-store')
     expectCommonHeaders(res)
-    const { error } = (await res.json()) as { error: string }
-    expect(error).toContain(name)
-    expect(error).toContain(range)
+    await expectBadRequest(res, name, range)
   })
 
   it('should answer unknown paths and methods with a 404 JSON error', async () => {

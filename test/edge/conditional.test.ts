@@ -18,6 +18,7 @@ import manifest from '../fixtures/tiny-cgan/manifest.json'
 import weights from '../fixtures/tiny-cgan/weights.bin'
 import plainManifest from '../fixtures/tiny-model/manifest.json'
 import plainWeights from '../fixtures/tiny-model/weights.bin'
+import { expectBadRequest } from './bad-request'
 import { buildConditionalFixtureModel, CGAN_GOLDEN, CGAN_GOLDEN_URLS } from './fixture-model'
 import { decodeApng, decodePng } from './png-decode'
 import { sha256 } from './png-info'
@@ -239,12 +240,7 @@ describe('digit errors', () => {
     ['/?seed=1&digit=10', 'digit', '0..9'],
   ])('should reject %s with a 400 JSON error naming %s', async (url, name, range) => {
     const res = await app.request(url)
-    expect(res.status).toBe(400)
-    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
-    expect(res.headers.get('Cache-Control')).toBe('no-store')
-    const { error } = (await res.json()) as { error: string }
-    expect(error).toContain(name)
-    expect(error).toContain(range)
+    await expectBadRequest(res, name, range)
   })
 
   it.each([

@@ -15,6 +15,7 @@ import { DIRECTION_COUNT, directionParam, formatDirection, stateQuery } from '..
 import type { DemoState } from '../../web/state'
 import manifest from '../fixtures/tiny-model/manifest.json'
 import weights from '../fixtures/tiny-model/weights.bin'
+import { expectBadRequest } from './bad-request'
 
 const app = createApp(createModelLoader(manifest, weights))
 const SHA = manifest.payload.sha256
@@ -120,11 +121,7 @@ describe('GET /', () => {
     ['/?seed=1&seed=2', 'seed', 'at most once'],
   ])('should reject %s with a 400 JSON error naming %s', async (url, name, range) => {
     const res = await app.request(url)
-    expect(res.status).toBe(400)
-    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
-    const { error } = (await res.json()) as { error: string }
-    expect(error).toContain(name)
-    expect(error).toContain(range)
+    await expectBadRequest(res, name, range)
   })
 
   it('should accept negative direction offsets and −0 as 0', async () => {

@@ -15,6 +15,7 @@ import manifest from '../fixtures/tiny-model/manifest.json'
 import weights from '../fixtures/tiny-model/weights.bin'
 import { decodeApng, decodePng } from './png-decode'
 import { sha256 } from './png-info'
+import { expectBadRequest } from './bad-request'
 
 const app = createApp(createModelLoader(manifest, weights))
 const decoded = decodeWeights(manifest, new Uint8Array(weights))
@@ -120,11 +121,6 @@ describe('GET /interpolate', () => {
     ['/interpolate?from=1&to=2&seed=3', 'seed', 'only from, to, digit, steps, scale, format'],
   ])('should reject %s with a 400 JSON error naming %s', async (url, name, range) => {
     const res = await app.request(url)
-    expect(res.status).toBe(400)
-    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
-    expect(res.headers.get('Cache-Control')).toBe('no-store')
-    const { error } = (await res.json()) as { error: string }
-    expect(error).toContain(name)
-    expect(error).toContain(range)
+    await expectBadRequest(res, name, range)
   })
 })
