@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     // The worker imports the demo page's script bundle (dist-web/demo.js, git-ignored) as text:
-    // web/build.ts builds it before any test runs, so `vitest run` works on a fresh clone.
-    globalSetup: ['./web/build.ts'],
+    // tools/build-web.ts builds it before any test runs, so `vitest run` works on a fresh clone.
+    globalSetup: ['./tools/build-web.ts'],
     projects: [
       {
         test: {

@@ -11,7 +11,7 @@
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
 import { validator } from 'hono/validator'
-import { renderDigitPng } from '../shared/render'
+import { renderDigitPng } from '../shared/render/render'
 import type { AppEnv } from './app'
 import { measureRender } from './microbench'
 import { pngResponse } from './png-response'

@@ -10,7 +10,7 @@
  * A conditional model adds a digit selector (any, or one class), a script-only control like the
  * walk and the directions.
  */
-import type { Manifest } from '../shared/weights'
+import type { Manifest } from '../shared/model/weights'
 import {
   DIRECTION_COUNT,
   DIRECTION_MAX,

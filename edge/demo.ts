@@ -5,13 +5,13 @@
  * change whenever their bytes do, so both are cached forever; the page itself names them and is
  * revalidated on every visit (`no-cache` + ETag), so a deploy reaches returning visitors at once.
  *
- * The script is web/demo.ts bundled by web/build.ts into dist-web/demo.js (git-ignored; built by
+ * The script is web/demo.ts bundled by tools/build-web.ts into dist-web/demo.js (git-ignored; built by
  * wrangler's `[build]` step before `wrangler dev`/`deploy` and by vitest's global setup)
  * and imported here as text (the `Text` rule in wrangler.toml).
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { validator } from 'hono/validator'
-import { sha256Hex } from '../shared/weights'
+import { sha256Hex } from '../shared/model/weights'
 import demoScript from '../dist-web/demo.js'
 import { DIRECTION_MAX, T_MAX, VIEWS, defaultTarget, stateQuery } from '../web/state'
 import type { DemoState } from '../web/state'

@@ -1,7 +1,7 @@
 /**
  * @module edge/interpolate
  * `GET /interpolate?from=&to=&digit=&steps=&scale=&format=`: a walk along the great circle between
- * the latents of two seeds (see shared/interpolate). `format=png` (default) is one strip of `steps`
+ * the latents of two seeds (see shared/render/interpolate). `format=png` (default) is one strip of `steps`
  * digits in a row, no padding; `format=apng` is an animated PNG of the same digits that loops
  * forever. The first and last digits are exactly the `/generate` images of `from` and `to`.
  *
@@ -14,8 +14,8 @@
  */
 import type { Hono, MiddlewareHandler } from 'hono'
 import { validator } from 'hono/validator'
-import { seedLabel } from '../shared/condition'
-import { renderInterpolationApng, renderInterpolationPng } from '../shared/interpolate'
+import { seedLabel } from '../shared/latent/condition'
+import { renderInterpolationApng, renderInterpolationPng } from '../shared/render/interpolate'
 import type { AppEnv } from './app'
 import { fixedImageResponse } from './png-response'
 import { checkDigit, DIGIT, parseQuery, SCALE, SEED } from './query'

@@ -1,17 +1,17 @@
 /**
  * @module edge/microbench
  * Per-image cost of the serving path, split into its stages, with the same code in Node
- * (edge/bench.ts) and inside workerd (`GET /__bench/render`).
+ * (tools/bench-edge.ts) and inside workerd (`GET /__bench/render`).
  *
  * Clocks: deployed Workers freeze `performance.now()`/`Date.now()` during CPU work (they only
  * advance on I/O, a Spectre mitigation), so this reports 0 there. Local workerd (`wrangler dev`)
  * runs real clocks; averaging over many images keeps its millisecond granularity irrelevant.
  */
-import { seedLabel } from '../shared/condition'
-import type { Generator } from '../shared/forward'
-import { sampleLatent } from '../shared/latent'
-import { encodePng } from '../shared/png'
-import { renderDigitPng, renderGridPng } from '../shared/render'
+import { seedLabel } from '../shared/latent/condition'
+import type { Generator } from '../shared/inference/forward'
+import { sampleLatent } from '../shared/latent/latent'
+import { encodePng } from '../shared/codec/png'
+import { renderDigitPng, renderGridPng } from '../shared/render/render'
 
 /** Milliseconds per image for each stage, averaged over `images` seeds. */
 export interface RenderTiming {

@@ -5,12 +5,12 @@
  * isolate. A payload that fails validation does not crash the isolate: the error is kept and every
  * model route answers 503 with its message.
  */
-import { createGenerator } from '../shared/forward'
-import type { Generator } from '../shared/forward'
-import type { KernelModule } from '../shared/kernel'
-import { parameterCount } from '../shared/spec'
-import { decodeWeights } from '../shared/weights'
-import type { Manifest } from '../shared/weights'
+import { createGenerator } from '../shared/inference/forward'
+import type { Generator } from '../shared/inference/forward'
+import type { KernelModule } from '../shared/inference/kernel'
+import { parameterCount } from '../shared/model/spec'
+import { decodeWeights } from '../shared/model/weights'
+import type { Manifest } from '../shared/model/weights'
 
 /** A decoded, ready-to-run model. */
 export interface LoadedModel {
@@ -40,7 +40,7 @@ export interface ModelLoaderOptions {
    */
   eager?: boolean
   /**
-   * The compiled WebAssembly dense kernel (shared/kernel.wasm, a `CompiledWasm` module in the
+   * The compiled WebAssembly dense kernel (shared/inference/kernel.wasm, a `CompiledWasm` module in the
    * worker): about 6× faster than the JS path, with the same bytes. Tests may leave it out.
    */
   kernel?: KernelModule

@@ -7,7 +7,7 @@
  * names the model, the pipeline revision (`RENDER_REVISION`), the route and its parameters.
  */
 import type { Context } from 'hono'
-import { RENDER_REVISION } from '../shared/render'
+import { RENDER_REVISION } from '../shared/render/render'
 import type { AppEnv } from './app'
 
 /** `Cache-Control` for seeded images: same model + URL ⇒ same bytes, forever. */

@@ -41,7 +41,7 @@ export const SCALE = { min: 1, max: 16, default: 1 } as const satisfies IntParam
 export const COUNT = { min: 1, max: 64, default: 16 } as const satisfies IntParam
 /**
  * The class a conditional model draws (the digit, for MNIST). Optional: without it the seed picks
- * the class (`seedLabel`, shared/condition). Unconditional models refuse it ({@link checkDigit}).
+ * the class (`seedLabel`, shared/latent/condition). Unconditional models refuse it ({@link checkDigit}).
  */
 export const DIGIT = { min: 0, max: 9 } as const satisfies IntParam
 /** `/grid`'s digit: one class for every tile, or `all`: one row of every class per seed. */

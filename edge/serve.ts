@@ -4,7 +4,7 @@
  * model under models/, chosen in wrangler.toml) exports as its default.
  */
 import type { Hono } from 'hono'
-import kernel from '../shared/kernel.wasm'
+import kernel from '../shared/inference/kernel.wasm'
 import { createApp } from './app'
 import type { AppEnv } from './app'
 import { createModelLoader } from './model'

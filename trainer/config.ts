@@ -7,15 +7,15 @@
  * paper's (Adam lr 1e-4, β1 0, β2 0.9, 5 critic steps per generator step); explicit flags and
  * preset values still win.
  *
- * `--webgpu-step` picks the engine of a webgpu run: `fused` (trainer/webgpu-step.ts, our own
- * kernels, a few dozen dispatches per step) or `tfjs` (trainer/gan.ts op by op); `auto` takes
+ * `--webgpu-step` picks the engine of a webgpu run: `fused` (trainer/engines/webgpu-fused.ts, our own
+ * kernels, a few dozen dispatches per step) or `tfjs` (trainer/core/gan.ts op by op); `auto` takes
  * `fused` where it applies (`fusedStepScope`). Asking for `fused` where it does not apply is a
  * UsageError, not a silent fallback.
  */
-import { DTYPES, type Dtype } from '../shared/weights'
-import { MODEL_NAMES, type ModelName } from './architecture'
+import { DTYPES, type Dtype } from '../shared/model/weights'
+import { MODEL_NAMES, type ModelName } from './core/architecture'
 import { parseFlags, parseNumber, UsageError, type FlagType } from './cli'
-import { BACKENDS, type BackendName } from './tf'
+import { BACKENDS, type BackendName } from './core/tf'
 
 export type LossKind = 'bce' | 'wgan-gp'
 
@@ -24,7 +24,7 @@ export interface TrainConfig {
   /** Named starting point, see PRESETS. */
   preset: string
   /**
-   * Architecture family (trainer/architecture.ts): `mlp` is the tutorial GAN, `cgan` its
+   * Architecture family (trainer/core/architecture.ts): `mlp` is the tutorial GAN, `cgan` its
    * class-conditional form, `dcgan` / `cdcgan` the convolutional ones.
    */
   model: ModelName
@@ -250,7 +250,7 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
 }
 
 /**
- * Why the fused WebGPU step (trainer/webgpu-step.ts) cannot run `config`, or undefined when it
+ * Why the fused WebGPU step (trainer/engines/webgpu-fused.ts) cannot run `config`, or undefined when it
  * can: it implements the tutorial MLPs (`mlp`, `cgan`) with BCE and no dropout in D, on webgpu.
  */
 export function fusedStepScope(

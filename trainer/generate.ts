@@ -1,6 +1,6 @@
 /**
  * @module trainer/generate
- * One digit as a PNG, from Node, through exactly the code the worker runs (shared/render), so the
+ * One digit as a PNG, from Node, through exactly the code the worker runs (shared/render/render), so the
  * file is byte-identical to `GET /generate?seed=42&digit=7&scale=4` for the same model.
  *
  * Run: `npm run generate -- --model models/default --seed 42 --out 42.png [--scale 1..16]
@@ -10,10 +10,10 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { seedLabel } from '../shared/condition'
-import { createGenerator } from '../shared/forward'
-import { MAX_SCALE, renderDigitPng } from '../shared/render'
-import { readArtifact } from './artifact'
+import { seedLabel } from '../shared/latent/condition'
+import { createGenerator } from '../shared/inference/forward'
+import { MAX_SCALE, renderDigitPng } from '../shared/render/render'
+import { readArtifact } from './export/artifact'
 import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
 import { loadKernel } from './kernel'
 

@@ -1,20 +1,20 @@
 /**
  * @module trainer/kernel
- * The WebAssembly dense kernel for Node: `loadKernel()` compiles the committed shared/kernel.wasm
- * for `createGenerator(weights, { kernel })`, and `assembleKernel()` turns shared/kernel.wat into
- * those bytes with wabt. Run as a script, it rewrites shared/kernel.wasm from the .wat.
+ * The WebAssembly dense kernel for Node: `loadKernel()` compiles the committed shared/inference/kernel.wasm
+ * for `createGenerator(weights, { kernel })`, and `assembleKernel()` turns shared/inference/kernel.wat into
+ * those bytes with wabt. Run as a script, it rewrites shared/inference/kernel.wasm from the .wat.
  *
- * Run: `npm run build:kernel` (after editing shared/kernel.wat; a test checks the two agree).
+ * Run: `npm run build:kernel` (after editing shared/inference/kernel.wat; a test checks the two agree).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { KernelModule } from '../shared/kernel'
+import type { KernelModule } from '../shared/inference/kernel'
 import { runMain } from './cli'
 
 /** The committed kernel binary. */
-export const KERNEL_WASM = fileURLToPath(new URL('../shared/kernel.wasm', import.meta.url))
+export const KERNEL_WASM = fileURLToPath(new URL('../shared/inference/kernel.wasm', import.meta.url))
 /** Its source. */
-export const KERNEL_WAT = fileURLToPath(new URL('../shared/kernel.wat', import.meta.url))
+export const KERNEL_WAT = fileURLToPath(new URL('../shared/inference/kernel.wat', import.meta.url))
 
 let compiled: WebAssembly.Module | undefined
 
@@ -28,7 +28,7 @@ export function loadKernel(): KernelModule {
 }
 
 /**
- * Assembles `wat` (the text of shared/kernel.wat) into a wasm binary: deterministic bytes, no
+ * Assembles `wat` (the text of shared/inference/kernel.wat) into a wasm binary: deterministic bytes, no
  * names section, so that the committed .wasm is exactly this function of the .wat.
  * @example writeFileSync(KERNEL_WASM, await assembleKernel(readFileSync(KERNEL_WAT, 'utf8')))
  */

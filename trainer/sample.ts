@@ -13,12 +13,12 @@
  * digit, seed mod 10). The PNG grid is `/grid?seed=S&n=N[&digit=d]` for N ≤ 64.
  */
 import { pathToFileURL } from 'node:url'
-import { seedLabel } from '../shared/condition'
-import { createGenerator, type Generator } from '../shared/forward'
-import { sampleLatent } from '../shared/latent'
-import { renderGridPng } from '../shared/render'
-import { assertUint32 } from '../shared/rng'
-import { readArtifact } from './artifact'
+import { seedLabel } from '../shared/latent/condition'
+import { createGenerator, type Generator } from '../shared/inference/forward'
+import { sampleLatent } from '../shared/latent/latent'
+import { renderGridPng } from '../shared/render/render'
+import { assertUint32 } from '../shared/latent/rng'
+import { readArtifact } from './export/artifact'
 import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
 import {
   assertWritableFile,
@@ -41,7 +41,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 /**
  * Generator outputs for seeds `seedStart .. seedStart + n − 1` (mod 2^32), concatenated:
  * `[n, outputSize]`. A conditional generator draws class `label` for every seed, or without one
- * each seed's own (`seedLabel`, shared/condition).
+ * each seed's own (`seedLabel`, shared/latent/condition).
  * @example const x = sampleImages(createGenerator(readArtifact('models/default')), 0, 100)
  */
 export function sampleImages(

@@ -10,14 +10,14 @@
  * Writes into --out: config.json, metrics.jsonl, samples/step-XXXXXX.png, checkpoint/, and at the
  * end generator/ (the edge's artifact), generator.onnx and losses.png. Ctrl-C checkpoints first.
  */
-import { checkBalance, type BalanceCode } from './balance'
+import { checkBalance, type BalanceCode } from './run/balance'
 import {
   CheckpointError,
   loadCheckpoint,
   restoreGan,
   saveCheckpoint,
   type Checkpoint,
-} from './checkpoint'
+} from './run/checkpoint'
 import { runMain, UsageError } from './cli'
 import { isEntry } from './entry'
 import {
@@ -28,10 +28,10 @@ import {
   totalSteps,
   type TrainConfig,
 } from './config'
-import { BatchSampler, DataError, gatherBatch, loadMnist } from './data'
-import { BN_BATCH, exportRun } from './export'
-import { createGan, discriminatorStep, disposeGan, generatorStep } from './gan'
-import { Progress } from './progress'
+import { BatchSampler, DataError, gatherBatch, loadMnist } from './run/data'
+import { BN_BATCH, exportRun } from './export/export'
+import { createGan, discriminatorStep, disposeGan, generatorStep } from './core/gan'
+import { Progress } from './run/progress'
 import {
   appendMetrics,
   defaultRunDir,
@@ -40,9 +40,9 @@ import {
   truncateMetrics,
   writeConfig,
   type MetricsRecord,
-} from './run-dir'
-import { writeSampleGrid } from './sample-grid'
-import { BackendError, initBackend, tf } from './tf'
+} from './run/run-dir'
+import { writeSampleGrid } from './run/sample-grid'
+import { BackendError, initBackend, tf } from './core/tf'
 
 /** Training produced a non-finite loss or the backend failed mid-run. */
 export class TrainingError extends Error {
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   }
   let healthCheck = (): void => {}
   if (choice.backend === 'webgpu') {
-    const { assertWebgpuHealthy, webgpuLimits } = await import('./webgpu')
+    const { assertWebgpuHealthy, webgpuLimits } = await import('./engines/dawn')
     const limit = webgpuLimits()?.maxStorageBufferBindingSize ?? Infinity
     const largest = Math.max(2 * config.batch, BN_BATCH) * IMAGE_SIZE * 4 // [real; fake] batch, f32
     if (largest > limit) {
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   // anything reads it (sample grid, checkpoint, export).
   const engine =
     choice.backend === 'webgpu' && resolveWebgpuStep(config, choice.backend) === 'fused'
-      ? await (await import('./webgpu-step')).WebgpuStep.create(gan, config.dSteps)
+      ? await (await import('./engines/webgpu-fused')).WebgpuStep.create(gan, config.dSteps)
       : undefined
   if (choice.backend === 'webgpu') {
     const d = engine?.dispatches

@@ -1,6 +1,6 @@
 /**
  * @module web/demo
- * The demo page's script (bundled by web/build.ts, served by edge/demo.ts). It fetches the model
+ * The demo page's script (bundled by tools/build-web.ts, served by edge/demo.ts). It fetches the model
  * payload once, decodes and checks it with the shared engine, then renders every change of the
  * controls into a canvas within the same frame: the digit or the 8 × 8 grid, moved along the walk
  * to the target seed and along the latent directions. The state goes back into the URL after each
@@ -11,10 +11,10 @@
  * the canvas is an image whose label says what it shows; the timing line is a polite live region,
  * updated once the controls rest, so a screen reader is not flooded while a slider moves.
  */
-import { seedLabel } from '../shared/condition'
-import { createGenerator } from '../shared/forward'
-import { classCount } from '../shared/spec'
-import { decodeWeights } from '../shared/weights'
+import { seedLabel } from '../shared/latent/condition'
+import { createGenerator } from '../shared/inference/forward'
+import { classCount } from '../shared/model/spec'
+import { decodeWeights } from '../shared/model/weights'
 import type { DemoConfig } from '../edge/demo-page'
 import { createEngine, type Engine, type Frame } from './engine'
 import {
@@ -27,7 +27,7 @@ import {
   T_MAX,
 } from './state'
 import type { DemoState, View } from './state'
-import KERNEL_BYTES from '../shared/kernel.wasm'
+import KERNEL_BYTES from '../shared/inference/kernel.wasm'
 
 /** How long the controls must rest before the live region speaks. */
 const ANNOUNCE_DELAY_MS = 400

@@ -6,11 +6,11 @@
  * `/generate?seed=…[&digit=…]` and the grid view equals `/grid?seed=…&n=64[&digit=…]`, pixel for
  * pixel; along the walk the digit view holds one digit, as `/interpolate` does.
  */
-import { seedLabel } from '../shared/condition'
-import type { Generator } from '../shared/forward'
-import { tileGrid } from '../shared/image'
-import { latentDirection, moveAlong, slerp } from '../shared/interpolate'
-import { sampleLatent } from '../shared/latent'
+import { seedLabel } from '../shared/latent/condition'
+import type { Generator } from '../shared/inference/forward'
+import { tileGrid } from '../shared/render/image'
+import { latentDirection, moveAlong, slerp } from '../shared/render/interpolate'
+import { sampleLatent } from '../shared/latent/latent'
 import { DIRECTION_COUNT, GRID_SIZE, T_MAX } from './state'
 import type { DemoState } from './state'
 

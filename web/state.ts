@@ -6,7 +6,7 @@
  * DOM-free: it compiles for workerd and for the browser.
  *
  * Query form: `/?seed=42&digit=7&to=7&t=50&d1=-15&view=grid`; parameters at their default are left
- * out. `digit` exists only for conditional models (see shared/condition).
+ * out. `digit` exists only for conditional models (see shared/latent/condition).
  */
 
 /** Digit view: one 28×28 digit; grid view: 8 × 8 digits for seeds `seed … seed + 63`. */
@@ -34,7 +34,7 @@ export interface DemoState {
 export const VIEWS: readonly View[] = ['digit', 'grid']
 /** Slider positions of the interpolation: t = position / T_MAX. */
 export const T_MAX = 100
-/** Sliders along fixed latent directions (see `latentDirection` in shared/interpolate). */
+/** Sliders along fixed latent directions (see `latentDirection` in shared/render/interpolate). */
 export const DIRECTION_COUNT = 4
 /** Direction slider range in tenths of a unit step. */
 export const DIRECTION_MAX = 50

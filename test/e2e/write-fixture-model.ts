@@ -12,12 +12,12 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createGenerator } from '../../shared/forward'
-import type { Generator } from '../../shared/forward'
-import { renderInterpolationPng } from '../../shared/interpolate'
-import { renderClassGridPng, renderDigitPng, renderGridPng } from '../../shared/render'
-import { decodeWeights } from '../../shared/weights'
-import type { Manifest } from '../../shared/weights'
+import { createGenerator } from '../../shared/inference/forward'
+import type { Generator } from '../../shared/inference/forward'
+import { renderInterpolationPng } from '../../shared/render/interpolate'
+import { renderClassGridPng, renderDigitPng, renderGridPng } from '../../shared/render/render'
+import { decodeWeights } from '../../shared/model/weights'
+import type { Manifest } from '../../shared/model/weights'
 import {
   buildConditionalFixtureModel,
   buildFixtureModel,

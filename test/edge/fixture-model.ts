@@ -5,11 +5,11 @@
  * (`npx tsx test/e2e/write-fixture-model.ts`) and the golden PNG hashes do not depend on training.
  * Runtime-free, so the same builder runs in Node and inside workerd.
  */
-import { Xoshiro128 } from '../../shared/rng'
-import { tensorSpecs } from '../../shared/spec'
-import type { ModelSpec, NetworkSpec } from '../../shared/spec'
-import { encodeWeights } from '../../shared/weights'
-import type { Dtype, Manifest } from '../../shared/weights'
+import { Xoshiro128 } from '../../shared/latent/rng'
+import { tensorSpecs } from '../../shared/model/spec'
+import type { ModelSpec, NetworkSpec } from '../../shared/model/spec'
+import { encodeWeights } from '../../shared/model/weights'
+import type { Dtype, Manifest } from '../../shared/model/weights'
 
 /** PRNG seed of the fixture's weights. */
 export const FIXTURE_SEED = 20260426

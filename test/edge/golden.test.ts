@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../edge/app'
 import { createModelLoader } from '../../edge/model'
-import kernel from '../../shared/kernel.wasm'
+import kernel from '../../shared/inference/kernel.wasm'
 import manifest from '../fixtures/tiny-model/manifest.json'
 import weights from '../fixtures/tiny-model/weights.bin'
 import { buildFixtureModel, GOLDEN_URLS } from './fixture-model'

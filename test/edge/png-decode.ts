@@ -6,7 +6,7 @@
  * compare what a decoder would show with the pixels it expects.
  */
 import { unzlibSync } from 'fflate'
-import { crc32 } from '../../shared/png'
+import { crc32 } from '../../shared/codec/png'
 
 /** One chunk as stored. */
 export interface Chunk {
@@ -70,7 +70,7 @@ export function decodePng(png: Uint8Array): DecodedPng {
   return { ...header, pixels }
 }
 
-/** Decodes an APNG whose frames all cover the whole image (what shared/apng writes). */
+/** Decodes an APNG whose frames all cover the whole image (what shared/codec/apng writes). */
 export function decodeApng(png: Uint8Array): DecodedApng {
   const chunks = readChunks(png)
   const header = readHeader(chunks)

@@ -8,9 +8,9 @@ import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import manifest from '../../models/default/manifest.json'
 import weights from '../../models/default/weights.bin'
-import { createGenerator } from '../../shared/forward'
-import { renderDigitPng } from '../../shared/render'
-import { decodeWeights } from '../../shared/weights'
+import { createGenerator } from '../../shared/inference/forward'
+import { renderDigitPng } from '../../shared/render/render'
+import { decodeWeights } from '../../shared/model/weights'
 import { pngInfo } from './png-info'
 
 describe('the worker entry', () => {

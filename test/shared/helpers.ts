@@ -2,8 +2,8 @@
  * @module test/shared/helpers
  * Small deterministic models and random tensors for the shared/ tests.
  */
-import { Xoshiro128 } from '../../shared/rng'
-import { tensorSpecs, type ModelSpec, type NetworkSpec } from '../../shared/spec'
+import { Xoshiro128 } from '../../shared/latent/rng'
+import { tensorSpecs, type ModelSpec, type NetworkSpec } from '../../shared/model/spec'
 
 /**
  * z(6) → 10 → BatchNorm → LeakyReLU → dropout → 12 → BatchNorm → ReLU → 16 → tanh, image 4×4×1:

@@ -12,7 +12,7 @@ import {
   resolveWebgpuStep,
   totalSteps,
 } from '../../trainer/config'
-import { resumeConfig } from '../../trainer/run-dir'
+import { resumeConfig } from '../../trainer/run/run-dir'
 
 describe('parseTrainArgs', () => {
   it('should default to the tutorial', () => {

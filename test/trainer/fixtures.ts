@@ -6,8 +6,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Xoshiro128 } from '../../shared/rng'
-import { encodeIdx, MNIST_FILES } from '../../trainer/data'
+import { Xoshiro128 } from '../../shared/latent/rng'
+import { encodeIdx, MNIST_FILES } from '../../trainer/run/data'
 
 /** `count` synthetic 28×28 images and their labels. */
 export function syntheticMnist(

@@ -1,6 +1,6 @@
 /**
  * @module test/trainer/generate
- * Seed → PNG (shared/render) and the `npm run generate` command: the Node file is byte-identical
+ * Seed → PNG (shared/render/render) and the `npm run generate` command: the Node file is byte-identical
  * to what the shared pipeline (and so the worker) produces, with `--digit` on a conditional model
  * too (against the hashes the worker test pins); bad input changes nothing on disk.
  */
@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unzlibSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGenerator, type Generator } from '../../shared/forward'
-import { toGray } from '../../shared/gray'
-import { sampleLatent } from '../../shared/latent'
-import { gridColumns, renderDigitPng, renderGridPng } from '../../shared/render'
-import { Xoshiro128 } from '../../shared/rng'
-import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/spec'
-import { decodeWeights, encodeWeights } from '../../shared/weights'
-import { readArtifact, writeArtifact } from '../../trainer/artifact'
+import { createGenerator, type Generator } from '../../shared/inference/forward'
+import { toGray } from '../../shared/inference/gray'
+import { sampleLatent } from '../../shared/latent/latent'
+import { gridColumns, renderDigitPng, renderGridPng } from '../../shared/render/render'
+import { Xoshiro128 } from '../../shared/latent/rng'
+import { tensorSpecs, tutorialMlp, type ModelSpec } from '../../shared/model/spec'
+import { decodeWeights, encodeWeights } from '../../shared/model/weights'
+import { readArtifact, writeArtifact } from '../../trainer/export/artifact'
 import { CGAN_GOLDEN } from '../edge/fixture-model'
 import { randomTensors } from '../shared/helpers'
 import { runCli as runCliScript } from './cli-run'
@@ -63,7 +63,7 @@ function digit(generator: Generator, seed: number): Uint8Array {
 /** Runs `npm run generate` (see cli-run.ts). */
 const runCli = (args: string[]) => runCliScript('trainer/generate.ts', args)
 
-describe('shared/render', () => {
+describe('shared/render/render', () => {
   const model = tutorialMlp()
   const { manifest, payload } = encodeWeights(model, randomTensors(model.generator, 11), { dtype: 'f32' })
   const generator = createGenerator(decodeWeights(manifest, payload))

@@ -1,6 +1,6 @@
 /**
  * @module test/trainer/kernel.test
- * The committed shared/kernel.wasm is exactly what shared/kernel.wat assembles to, so the binary
+ * The committed shared/inference/kernel.wasm is exactly what shared/inference/kernel.wat assembles to, so the binary
  * the worker and the CLIs run cannot drift from the source that documents its arithmetic.
  */
 import { readFileSync } from 'node:fs'

@@ -5,20 +5,20 @@
  * `npm run eval -- --model models/default` (10 000 samples, 99 % agreement).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGenerator } from '../../shared/forward'
-import { toGray } from '../../shared/gray'
-import { readArtifact } from '../../trainer/artifact'
+import { createGenerator } from '../../shared/inference/forward'
+import { toGray } from '../../shared/inference/gray'
+import { readArtifact } from '../../trainer/export/artifact'
 import {
   classifyImages,
   disposeClassifier,
   grayToInput,
   type Classifier,
-} from '../../trainer/classifier'
-import { loadClassifier } from '../../trainer/classifier-file'
+} from '../../trainer/eval/classifier'
+import { loadClassifier } from '../../trainer/eval/classifier-file'
 import { loadKernel } from '../../trainer/kernel'
 import { sampleImages } from '../../trainer/sample'
-import { conditionalAccuracy, predictedClasses } from '../../trainer/scores'
-import { initBackend } from '../../trainer/tf'
+import { conditionalAccuracy, predictedClasses } from '../../trainer/eval/scores'
+import { initBackend } from '../../trainer/core/tf'
 
 const PER_DIGIT = 50
 

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { MNIST_FILES } from '../../trainer/data'
+import { MNIST_FILES } from '../../trainer/run/data'
 import { writeTinyMnist } from './fixtures'
 
 const ROOT = resolve(import.meta.dirname, '../..')

@@ -1,0 +1,86 @@
+/**
+ * @module tools/build-web
+ * Bundles the demo page's script (web/demo.ts and the shared engine it imports) with esbuild into
+ * dist-web/demo.js, which the worker imports as text (edge/demo.ts). Runs before every command
+ * that needs it: wrangler's `[build]` step (`npm start`, `npm run deploy`, `npm run build:edge`,
+ * `npm run bench:edge`) and vitest's global setup (`npm test`). The output is git-ignored.
+ *
+ * The file is rewritten only when its bytes change, and then atomically (temp file + rename):
+ * parallel `wrangler dev` instances in the end-to-end tests each run this step, and a watcher or a
+ * reader must never see a half-written bundle.
+ *
+ * Run: `npm run build:web` (prints the size, raw and gzip).
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** Where the bundle goes, relative to the repository root. */
+export const DEMO_BUNDLE = 'dist-web/demo.js'
+
+/** Sizes of the bundle, in bytes. */
+export interface BundleInfo {
+  path: string
+  bytes: number
+  gzipBytes: number
+  /** False when the file already held these bytes. */
+  written: boolean
+}
+
+/**
+ * Builds the bundle (minified ES2022 module, no source map) and writes it if it changed.
+ * @example
+ * const { gzipBytes } = await buildDemo() // ≈ 9 KB
+ */
+export async function buildDemo(): Promise<BundleInfo> {
+  const result = await build({
+    entryPoints: [`${ROOT}web/demo.ts`],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    write: false,
+    legalComments: 'none',
+    // The dense and conv kernel (shared/inference/kernel.wasm, under 2 KiB) is inlined as bytes and
+    // compiled in the page.
+    loader: { '.wasm': 'binary' },
+    logLevel: 'warning',
+  })
+  const code = result.outputFiles[0].contents
+  const path = `${ROOT}${DEMO_BUNDLE}`
+  let current: Uint8Array | undefined
+  try {
+    current = readFileSync(path)
+  } catch {
+    current = undefined
+  }
+  const written = current === undefined || Buffer.compare(current, code) !== 0
+  if (written) {
+    mkdirSync(`${ROOT}dist-web`, { recursive: true })
+    const tmp = `${path}.${process.pid}.tmp`
+    writeFileSync(tmp, code)
+    renameSync(tmp, path)
+  }
+  return { path: DEMO_BUNDLE, bytes: code.length, gzipBytes: gzipSync(code).length, written }
+}
+
+/** Vitest's global setup (vitest.config.ts): build before any test project loads a module. */
+export default async function setup(): Promise<void> {
+  await buildDemo()
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  buildDemo().then(
+    (info) => {
+      const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`
+      console.log(`${info.path}: ${kb(info.bytes)}, ${kb(info.gzipBytes)} gzip`)
+    },
+    (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    },
+  )
+}

@@ -1,0 +1,297 @@
+/**
+ * @module trainer/eval/eval
+ * Measures a generator artifact with the MNIST classifier (trainer/eval/classifier.ts):
+ * FID against the MNIST test set beside the real-vs-real floor, Inception Score, class histogram,
+ * coverage and KL from uniform, and a memorization check.
+ *
+ * Run: `npm run eval -- --model models/default [--n 10000] [--json out.json] [--record]
+ *       [--backend wasm] [--nn-train 10000] [--classifier models/classifier] [--data-dir DIR]`
+ *
+ * - Samples: seeds 0..N−1 through the shared latent sampler and forward pass (the edge's code),
+ *   quantized to the 8-bit pixels the edge serves (`toGray`), then scaled back to [-1, 1].
+ * - FID: classifier feature layer (128-d), N samples vs all 10 000 MNIST test digits. The floor is
+ *   the same statistic for the first N MNIST training digits vs test: what a perfect generator
+ *   would score at this N (FID is biased upwards for small N, so compare at equal N).
+ * - Inception Score: one split over all N; the test set's own score is printed beside it.
+ * - Conditional models: seed i draws digit i mod 10 (shared/latent/condition), and the classifier's
+ *   agreement with the requested digit is reported overall and per digit.
+ * - Memorization: L2 pixel distance (pixels in [0, 1]) from each sample to its nearest image among
+ *   the first `--nn-train` (default 10 000) training digits, against the same distance for the
+ *   first min(N, 10 000) test digits. A subset keeps this at ~30 s on 2 cores; `--nn-train 60000`
+ *   searches the whole training set.
+ */
+import { pathToFileURL } from 'node:url'
+import { seedLabel } from '../../shared/latent/condition'
+import { createGenerator } from '../../shared/inference/forward'
+import { toGray } from '../../shared/inference/gray'
+import { readArtifact, recordEval } from '../export/artifact'
+import { classifyImages, disposeClassifier, grayToInput, type Classifier } from './classifier'
+import { DEFAULT_CLASSIFIER_DIR, loadClassifier } from './classifier-file'
+import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from '../cli'
+import { loadMnist } from '../run/data'
+import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
+import { requireFlag } from '../generate'
+import { loadKernel } from '../kernel'
+import { sampleImages } from '../sample'
+import {
+  classHistogram,
+  conditionalAccuracy,
+  coverage,
+  inceptionScore,
+  klFromUniform,
+  memorizationReport,
+  nearestNeighbourDistances,
+  predictedClasses,
+  type ConditionalAccuracy,
+  type MemorizationReport,
+} from './scores'
+import { BACKENDS, initBackend, type BackendName } from '../core/tf'
+
+const PIXELS = 784
+
+export interface EvalConfig {
+  model: string
+  n: number
+  json?: string
+  record: boolean
+  backend: BackendName
+  classifier: string
+  nnTrain: number
+  dataDir?: string
+}
+
+/** Classifier-based scores of one set of images. */
+export interface SetScores {
+  stats: GaussianStats
+  inceptionScore: number
+  /** Fraction of the set per predicted class 0..9. */
+  histogram: number[]
+  /** The classifier's class for each image. */
+  predicted: Uint8Array
+  coverage: number
+  klFromUniform: number
+}
+
+/** What `npm run eval` prints, writes as JSON and records in the manifest. */
+export interface EvalResult {
+  n: number
+  fid: number
+  /** FID of the first N training digits vs the test set: the best a generator can do at this N. */
+  fidFloor: number
+  inceptionScore: number
+  /** Inception Score of the MNIST test set (the classifier's own ceiling). */
+  inceptionScoreReal: number
+  histogram: number[]
+  coverage: number
+  klFromUniform: number
+  /** Coverage and KL of the MNIST test set's predicted classes, for comparison. */
+  coverageReal: number
+  klFromUniformReal: number
+  memorization: MemorizationReport & { trainSubset: number; realQueries: number }
+  /** Conditional models only: does `digit=d` draw a d? (sample i is asked for i mod classes). */
+  conditional?: ConditionalAccuracy
+  classifier: { sha256: string; testAccuracy: unknown }
+  backend: string
+  wallTimeSec: number
+  createdAt: string
+}
+
+/**
+ * Classifier scores of `n` 8-bit grey images `[n, 784]`.
+ * @example const s = await scoreImages(c, test.images.subarray(0, 1000 * 784), 1000)
+ */
+export async function scoreImages(c: Classifier, gray: Uint8Array, n: number): Promise<SetScores> {
+  const { features, probs } = await classifyImages(c, grayToInput(gray), n)
+  const predicted = predictedClasses(probs, n, c.spec.classes)
+  const histogram = classHistogram(predicted, c.spec.classes)
+  return {
+    predicted,
+    stats: gaussianStats(features, n, c.spec.features),
+    inceptionScore: inceptionScore(probs, n, c.spec.classes),
+    histogram,
+    coverage: coverage(histogram),
+    klFromUniform: klFromUniform(histogram),
+  }
+}
+
+/** 8-bit grey pixels → [0, 1], the unit of the memorization distances. */
+function unitPixels(gray: Uint8Array): Float32Array {
+  const out = new Float32Array(gray.length)
+  for (let i = 0; i < gray.length; i++) out[i] = gray[i] / 255
+  return out
+}
+
+/**
+ * Generator samples for seeds 0..n−1 as the 8-bit pixels the edge serves, `[n, 784]`, and the
+ * class each was asked for (conditional models; `seedLabel(i)`, as `/generate?seed=i` does).
+ */
+export function sampleGray(modelDir: string, n: number): { gray: Uint8Array; labels?: Uint8Array } {
+  const generator = createGenerator(readArtifact(modelDir), { kernel: loadKernel() })
+  const images = sampleImages(generator, 0, n)
+  const gray = new Uint8Array(n * PIXELS)
+  for (let i = 0; i < n; i++)
+    gray.set(toGray(images.subarray(i * PIXELS, (i + 1) * PIXELS)), i * PIXELS)
+  if (generator.classes === 0) return { gray }
+  return { gray, labels: Uint8Array.from({ length: n }, (_, i) => seedLabel(i, generator.classes)!) }
+}
+
+/** Runs the whole evaluation; `log` gets one line per phase with its time. */
+export async function evaluate(
+  config: EvalConfig,
+  log: (line: string) => void = console.log,
+): Promise<EvalResult> {
+  const started = performance.now()
+  let t = started
+  const phase = (what: string): void => {
+    const now = performance.now()
+    log(`${what} ${((now - t) / 1000).toFixed(1)}s`)
+    t = now
+  }
+  const { backend, reason } = await initBackend(config.backend)
+  log(`backend ${backend}: ${reason}`)
+  const classifier = loadClassifier(config.classifier)
+  const train = loadMnist('train', config.dataDir)
+  const test = loadMnist('test', config.dataDir)
+  if (config.n > train.count) {
+    throw new UsageError(
+      `Expected --n <= ${train.count} (the floor uses N training digits), but got ${config.n}.`,
+    )
+  }
+  const { gray, labels } = sampleGray(config.model, config.n)
+  phase(`sampled ${config.n} images from ${config.model} in`)
+  try {
+    const generated = await scoreImages(classifier, gray, config.n)
+    const real = await scoreImages(classifier, test.images, test.count)
+    const floor = await scoreImages(
+      classifier,
+      train.images.subarray(0, config.n * PIXELS),
+      config.n,
+    )
+    phase('classified generated, test and train subset in')
+    const fid = frechetDistance(generated.stats, real.stats)
+    const fidFloor = frechetDistance(floor.stats, real.stats)
+    phase('Fréchet distances in')
+    const trainSubset = Math.min(config.nnTrain, train.count)
+    const realQueries = Math.min(config.n, test.count)
+    const reference = unitPixels(train.images.subarray(0, trainSubset * PIXELS))
+    const generatedNn = await nearestNeighbourDistances(unitPixels(gray), reference, PIXELS)
+    const realNn = await nearestNeighbourDistances(
+      unitPixels(test.images.subarray(0, realQueries * PIXELS)),
+      reference,
+      PIXELS,
+    )
+    phase('nearest neighbours in')
+    return {
+      n: config.n,
+      fid,
+      fidFloor,
+      inceptionScore: generated.inceptionScore,
+      inceptionScoreReal: real.inceptionScore,
+      histogram: generated.histogram,
+      coverage: generated.coverage,
+      klFromUniform: generated.klFromUniform,
+      coverageReal: real.coverage,
+      klFromUniformReal: real.klFromUniform,
+      memorization: { ...memorizationReport(generatedNn, realNn), trainSubset, realQueries },
+      ...(labels
+        ? { conditional: conditionalAccuracy(labels, generated.predicted, classifier.spec.classes) }
+        : {}),
+      classifier: {
+        sha256: classifier.manifest.payload.sha256,
+        testAccuracy: classifier.manifest.training?.testAccuracy,
+      },
+      backend,
+      wallTimeSec: Math.round((performance.now() - started) / 100) / 10,
+      createdAt: new Date().toISOString(),
+    }
+  } finally {
+    disposeClassifier(classifier)
+  }
+}
+
+/** The result as an aligned plain-text table. */
+export function formatTable(r: EvalResult): string {
+  const f = (x: number, digits = 2): string => x.toFixed(digits)
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
+  const m = r.memorization
+  const rows: [string, string, string][] = [
+    ['metric', `generated (n=${r.n})`, 'real MNIST'],
+    ['FID vs test (lower is better)', f(r.fid), `${f(r.fidFloor)} (train[0..${r.n}) vs test)`],
+    ['Inception Score (max 10)', f(r.inceptionScore), `${f(r.inceptionScoreReal)} (test)`],
+    ['classes with >= 5%', `${r.coverage}/10`, `${r.coverageReal}/10`],
+    ['KL(histogram || uniform)', f(r.klFromUniform, 4), f(r.klFromUniformReal, 4)],
+    ['NN distance to train, min', f(m.generatedMin), f(m.realMin)],
+    ['NN distance to train, 1st pct', f(m.generatedP01), f(m.realP01)],
+    ['NN distance to train, median', f(m.generatedMedian), f(m.realMedian)],
+    ['closer than real 1st pct', pct(m.fractionBelowRealP01), '1.0%'],
+  ]
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  )
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '))
+  const hist = r.histogram.map((h, k) => `${k}:${pct(h)}`).join(' ')
+  lines.push('', `class histogram: ${hist}`)
+  if (r.conditional) {
+    const perClass = r.conditional.perClass.map((a, k) => `${k}:${pct(a)}`).join(' ')
+    lines.push(
+      `requested digit drawn (classifier agrees): ${pct(r.conditional.overall)} overall; ${perClass}`,
+    )
+  }
+  lines.push(
+    `NN distances: L2 over 784 pixels in [0, 1], to the first ${m.trainSubset} training digits; real = first ${m.realQueries} test digits`,
+  )
+  return lines.join('\n')
+}
+
+/** The command: flags, evaluate, print, then `--json` and `--record`. */
+export async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, {
+    model: 'string',
+    n: 'string',
+    json: 'string',
+    record: 'boolean',
+    backend: 'string',
+    classifier: 'string',
+    nnTrain: 'string',
+    dataDir: 'string',
+  })
+  const backend = (flags.backend as string | undefined) ?? 'wasm'
+  if (!(BACKENDS as readonly string[]).includes(backend)) {
+    throw new UsageError(
+      `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`,
+    )
+  }
+  const config: EvalConfig = {
+    model: requireFlag(flags, 'model'),
+    n:
+      flags.n === undefined
+        ? 10000
+        : parseNumber('n', flags.n as string, { min: 2, max: 60000, integer: true }),
+    json: flags.json as string | undefined,
+    record: flags.record === true,
+    backend: backend as BackendName,
+    classifier: (flags.classifier as string | undefined) ?? DEFAULT_CLASSIFIER_DIR,
+    nnTrain:
+      flags.nnTrain === undefined
+        ? 10000
+        : parseNumber('nn-train', flags.nnTrain as string, { min: 1, max: 60000, integer: true }),
+    dataDir: flags.dataDir as string | undefined,
+  }
+  const result = await evaluate(config)
+  console.log(`\n${formatTable(result)}`)
+  if (config.json) {
+    writeFileAtomic(config.json, `${JSON.stringify(result, null, 2)}\n`)
+    console.log(`wrote ${config.json}`)
+  }
+  if (config.record) {
+    recordEval(config.model, result as unknown as Record<string, unknown>)
+    console.log(`recorded eval in ${config.model}/manifest.json`)
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  runMain(() => main(process.argv.slice(2)))
