@@ -59,12 +59,16 @@ export async function benchStep(
   const wgc = counters ? await import('../trainer/engines/webgpu-counters') : undefined
   const gan = createGan({ ...DEFAULT_CONFIG, batch })
   const real = tf.randomUniform([batch, 784], -1, 1, 'float32', 1) as tf.Tensor2D
-  const fused =
-    engine === 'fused' ? await (await import('../trainer/engines/webgpu-fused')).WebgpuStep.create(gan, 1) : undefined
   const images = (await real.data()) as Float32Array
+  const fused =
+    engine === 'fused'
+      ? await (await import('../trainer/engines/webgpu-fused')).WebgpuStep.create(gan, 1, () => ({
+          images,
+        }))
+      : undefined
   const once = async (step: number) => {
     if (fused) {
-      await fused.step(step, [{ images }]) // reads the losses back, as the tfjs path does
+      await fused.runStep(step, [{ images }]) // reads the losses back, as the tfjs path does
       return
     }
     await discriminatorStep(gan, real, step)

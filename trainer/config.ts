@@ -7,17 +7,15 @@
  * paper's (Adam lr 1e-4, β1 0, β2 0.9, 5 critic steps per generator step); explicit flags and
  * preset values still win.
  *
- * `--webgpu-step` picks the engine of a webgpu run: `fused` (trainer/engines/webgpu-fused.ts, our own
- * kernels, a few dozen dispatches per step) or `tfjs` (trainer/core/gan.ts op by op); `auto` takes
- * `fused` where it applies (`fusedStepScope`). Asking for `fused` where it does not apply is a
- * UsageError, not a silent fallback.
+ * `--webgpu-step` is parsed here and resolved against the backend by trainer/engines/create.ts,
+ * the one place that chooses a step engine.
  */
 import { DTYPES, type Dtype } from '../shared/model/weights'
-import { MODEL_NAMES, type ModelName } from './core/architecture'
+import { MODEL_NAMES, type LossKind, type ModelName } from './core/architecture'
 import { parseFlags, parseNumber, UsageError, type FlagType } from './cli'
-import { BACKENDS, type BackendName } from './core/tf'
+import { BACKENDS, type BackendName } from './core/backends'
 
-export type LossKind = 'bce' | 'wgan-gp'
+export type { LossKind }
 
 /** Everything a training run depends on; saved as `config.json` and in the checkpoint. */
 export interface TrainConfig {
@@ -245,44 +243,7 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
     throw new UsageError('Expected either --steps or --epochs, but got both.')
   }
   const config = resolveConfig(explicit)
-  checkWebgpuStep(config)
   return { config, explicit }
-}
-
-/**
- * Why the fused WebGPU step (trainer/engines/webgpu-fused.ts) cannot run `config`, or undefined when it
- * can: it implements the tutorial MLPs (`mlp`, `cgan`) with BCE and no dropout in D, on webgpu.
- */
-export function fusedStepScope(
-  config: Pick<TrainConfig, 'backend' | 'model' | 'loss' | 'dDropout'>,
-): string | undefined {
-  if (config.backend !== 'webgpu') return `--backend webgpu, but got ${config.backend}`
-  if (config.model !== 'mlp' && config.model !== 'cgan') {
-    return `--model mlp or cgan, but got ${config.model}`
-  }
-  if (config.loss !== 'bce') return `--loss bce, but got ${config.loss}`
-  if (config.dDropout !== 0) return `--d-dropout 0, but got ${config.dDropout}`
-  return undefined
-}
-
-/**
- * Rejects `--webgpu-step fused` for a config the fused step does not implement (call again on a
- * resumed config: the checkpoint may change the model).
- * @throws UsageError naming what the fused step needs.
- */
-export function checkWebgpuStep(config: TrainConfig): void {
-  if (config.webgpuStep !== 'fused') return
-  const reason = fusedStepScope(config)
-  if (reason) throw new UsageError(`Expected ${reason} for --webgpu-step fused.`)
-}
-
-/**
- * The engine a run on `backend` uses: the fused step unless `tfjs` is asked for or it does not
- * apply (a resumed run's saved `fused` then falls back, as its saved backend would).
- */
-export function resolveWebgpuStep(config: TrainConfig, backend: string): 'fused' | 'tfjs' {
-  if (config.webgpuStep === 'tfjs') return 'tfjs'
-  return fusedStepScope({ ...config, backend: backend as BackendName }) ? 'tfjs' : 'fused'
 }
 
 /** Applies defaults, loss-dependent defaults and the preset under `explicit`. */

@@ -9,7 +9,21 @@
  *
  * Writes into --out: config.json, metrics.jsonl, samples/step-XXXXXX.png, checkpoint/, and at the
  * end generator/ (the edge's artifact), generator.onnx and losses.png. Ctrl-C checkpoints first.
+ *
+ * The steps themselves run in a step engine (engine/step-engine.ts, chosen by
+ * trainer/engines/create.ts); this file only sequences them. The tfjs GAN built here is the run's
+ * record: sample grids, checkpoints and the export read it, so it is brought up to date from the
+ * engine's state before each of them.
  */
+import type { StepEngine } from '../engine/step-engine'
+import { runMain, UsageError } from './cli'
+import { formatConfig, parseTrainArgs, totalSteps, type TrainConfig } from './config'
+import { createGan, disposeGan, type Gan } from './core/gan'
+import { writeGanState } from './core/gan-state'
+import { BackendError, initBackend, type BackendChoice } from './core/tf'
+import { checkWebgpuStep, createEngine } from './engines/create'
+import { isEntry } from './entry'
+import { BN_BATCH, exportRun } from './export/export'
 import { checkBalance, type BalanceCode } from './run/balance'
 import {
   CheckpointError,
@@ -17,20 +31,9 @@ import {
   restoreGan,
   saveCheckpoint,
   type Checkpoint,
+  type CheckpointMeta,
 } from './run/checkpoint'
-import { runMain, UsageError } from './cli'
-import { isEntry } from './entry'
-import {
-  checkWebgpuStep,
-  formatConfig,
-  parseTrainArgs,
-  resolveWebgpuStep,
-  totalSteps,
-  type TrainConfig,
-} from './config'
-import { BatchSampler, DataError, gatherBatch, loadMnist } from './run/data'
-import { BN_BATCH, exportRun } from './export/export'
-import { createGan, discriminatorStep, disposeGan, generatorStep } from './core/gan'
+import { BatchSampler, DataError, loadMnist, realBatches, type MnistSplit } from './run/data'
 import { Progress } from './run/progress'
 import {
   appendMetrics,
@@ -42,7 +45,6 @@ import {
   type MetricsRecord,
 } from './run/run-dir'
 import { writeSampleGrid } from './run/sample-grid'
-import { BackendError, initBackend, tf } from './core/tf'
 
 /** Training produced a non-finite loss or the backend failed mid-run. */
 export class TrainingError extends Error {
@@ -50,12 +52,24 @@ export class TrainingError extends Error {
 }
 
 const IMAGE_SIZE = 784
+/** A run call lasts about this long, so Ctrl-C and the progress bar stay responsive. */
+const CHUNK_MS = 250
 
-async function main(): Promise<void> {
-  const started = performance.now()
-  // --- configuration (and the checkpoint it may continue) ----------------------------------------
-  const parsed = parseTrainArgs(process.argv.slice(2))
+/** A parsed, checked run: its config, data and the checkpoint it continues. */
+interface RunSetup {
+  config: TrainConfig
+  checkpoint?: Checkpoint
+  data: MnistSplit
+  count: number
+  steps: number
+  startStep: number
+}
+
+/** Parses the flags, loads a resumed checkpoint and the data, and checks they fit together. */
+function setUp(argv: string[]): RunSetup {
+  const parsed = parseTrainArgs(argv)
   let config: TrainConfig = parsed.config
+  checkWebgpuStep(config)
   let checkpoint: Checkpoint | undefined
   if (config.resume) {
     try {
@@ -69,9 +83,7 @@ async function main(): Promise<void> {
     if (parsed.explicit.webgpuStep) checkWebgpuStep(config)
   }
   config = { ...config, out: config.out || defaultRunDir() }
-  const out = config.out
 
-  // --- data --------------------------------------------------------------------------------------
   let data
   try {
     data = loadMnist('train', config.dataDir || undefined)
@@ -85,7 +97,6 @@ async function main(): Promise<void> {
       `Expected --batch to be at most the ${count} training images, but got ${config.batch}.`,
     )
   }
-  const sampler = new BatchSampler(count, config.batch, config.seed)
   const steps = totalSteps(config, count)
   const startStep = checkpoint?.meta.step ?? 0
   if (checkpoint && startStep >= steps) {
@@ -93,9 +104,14 @@ async function main(): Promise<void> {
       `Expected --steps above the checkpoint's step ${startStep}, but got ${steps}.`,
     )
   }
+  return { config, checkpoint, data, count, steps, startStep }
+}
 
-  // --- backend and output folder -----------------------------------------------------------------
-  prepareRunDir(out, checkpoint !== undefined)
+/** Initializes the tfjs backend; on webgpu checks the batch fits the adapter's buffers. */
+async function startBackend(config: TrainConfig): Promise<{
+  choice: BackendChoice
+  healthCheck: () => void
+}> {
   let choice
   try {
     choice = await initBackend(config.backend)
@@ -103,18 +119,142 @@ async function main(): Promise<void> {
     if (err instanceof BackendError) throw new UsageError(err.message, { cause: err })
     throw err
   }
-  let healthCheck = (): void => {}
-  if (choice.backend === 'webgpu') {
-    const { assertWebgpuHealthy, webgpuLimits } = await import('./engines/dawn')
-    const limit = webgpuLimits()?.maxStorageBufferBindingSize ?? Infinity
-    const largest = Math.max(2 * config.batch, BN_BATCH) * IMAGE_SIZE * 4 // [real; fake] batch, f32
-    if (largest > limit) {
-      throw new UsageError(
-        `Expected --batch small enough for the adapter's ${limit}-byte buffers, but got ${config.batch}.`,
+  if (choice.backend !== 'webgpu') return { choice, healthCheck: () => {} }
+  const { assertWebgpuHealthy, webgpuLimits } = await import('./engines/dawn')
+  const limit = webgpuLimits()?.maxStorageBufferBindingSize ?? Infinity
+  const largest = Math.max(2 * config.batch, BN_BATCH) * IMAGE_SIZE * 4 // [real; fake] batch, f32
+  if (largest > limit) {
+    throw new UsageError(
+      `Expected --batch small enough for the adapter's ${limit}-byte buffers, but got ${config.batch}.`,
+    )
+  }
+  return { choice, healthCheck: assertWebgpuHealthy }
+}
+
+/** What the loop needs besides the engine. */
+interface LoopContext {
+  config: TrainConfig
+  gan: Gan
+  steps: number
+  startStep: number
+  history: MetricsRecord[]
+  healthCheck: () => void
+  meta: (step: number) => CheckpointMeta
+}
+
+/**
+ * Runs the engine from `startStep` to `steps` (or until Ctrl-C), logging, sampling and
+ * checkpointing at their intervals; returns the last step completed and whether it was stopped.
+ */
+async function trainLoop(
+  engine: StepEngine,
+  c: LoopContext,
+): Promise<{ step: number; interrupted: boolean }> {
+  const { config, gan, steps, history } = c
+  let interrupted = false
+  process.once('SIGINT', () => (interrupted = true))
+  const progress = new Progress(steps, c.startStep, config.progress)
+  const imagesPerStep = config.batch * config.dSteps
+  const warnedAt = new Map<BalanceCode, number>()
+  const every = (n: number, step: number) => n > 0 && step % n === 0
+  let sums = { dLoss: 0, dAcc: 0, gLoss: 0, n: 0 }
+  let latest = { dLoss: NaN, dAcc: NaN, gLoss: NaN }
+  let intervalStart = performance.now()
+  let msPerStep = 0
+  let step = c.startStep
+  // The tfjs record is current until the engine runs again.
+  let recordStep = step
+  const syncRecord = async () => {
+    if (recordStep !== engine.step) writeGanState(gan, await engine.exportState())
+    recordStep = engine.step
+  }
+  // Losses are read on demand: at each log and before each checkpoint, where the NaN check runs.
+  const readLosses = async () => {
+    const t = await engine.readLosses()
+    if (!Number.isFinite(t.dLoss) || !Number.isFinite(t.gLoss)) {
+      throw new TrainingError(
+        `Expected finite losses, but got dLoss ${t.dLoss} gLoss ${t.gLoss} in the ${t.steps} ` +
+          `steps up to step ${step}.`,
       )
     }
-    healthCheck = assertWebgpuHealthy
+    sums = { dLoss: sums.dLoss + t.dLoss, dAcc: sums.dAcc + t.dAcc, gLoss: sums.gLoss + t.gLoss, n: sums.n + t.steps }
+    if (t.steps > 0) latest = { dLoss: t.dLoss / t.steps, dAcc: t.dAcc / t.steps, gLoss: t.gLoss / t.steps }
   }
+
+  while (step < steps && !interrupted) {
+    // Up to the next event (log, sample, checkpoint, end), in calls of about CHUNK_MS.
+    const toEvent = Math.min(
+      ...[config.logEvery, config.sampleEvery, config.checkpointEvery]
+        .filter((n) => n > 0)
+        .map((n) => n - (step % n)),
+      steps - step,
+    )
+    const n = Math.max(1, Math.min(toEvent, msPerStep > 0 ? Math.floor(CHUNK_MS / msPerStep) : 1))
+    const t0 = performance.now()
+    await engine.run(n)
+    msPerStep = (performance.now() - t0) / n
+    // On wasm/cpu every await above settles as a microtask; yield a macrotask so Ctrl-C gets in.
+    await new Promise((resolve) => setImmediate(resolve))
+    c.healthCheck()
+    step += n
+    const last = step === steps
+    const log = every(config.logEvery, step) || last
+    const checkpoint = every(config.checkpointEvery, step) && !last
+    if (log || checkpoint) await readLosses()
+    progress.update(step, latest)
+
+    let diversity: number | undefined
+    if (every(config.sampleEvery, step) || last) {
+      await syncRecord()
+      diversity = await writeSampleGrid(config.out, gan, step)
+    }
+    if (log) {
+      const now = performance.now()
+      const record: MetricsRecord = {
+        step,
+        dLoss: sums.dLoss / sums.n,
+        dAcc: sums.dAcc / sums.n,
+        gLoss: sums.gLoss / sums.n,
+        msPerStep: (now - intervalStart) / sums.n,
+        imagesSeen: step * imagesPerStep,
+        elapsedSec: c.meta(step).wallTimeSec,
+        ...(diversity !== undefined ? { diversity } : {}),
+      }
+      history.push(record)
+      const warnings = checkBalance(history, { loss: config.loss }).filter(
+        (w) => history.length - (warnedAt.get(w.code) ?? -Infinity) >= 10,
+      )
+      if (warnings.length > 0) record.warnings = warnings.map((w) => w.code)
+      appendMetrics(config.out, record)
+      progress.log(
+        `step ${step}: dLoss ${record.dLoss.toFixed(4)} dAcc ${record.dAcc.toFixed(2)} ` +
+          `gLoss ${record.gLoss.toFixed(4)} ${record.msPerStep.toFixed(1)}ms`,
+      )
+      for (const w of warnings) {
+        warnedAt.set(w.code, history.length)
+        progress.log(`warning: ${w.message}`)
+      }
+      sums = { dLoss: 0, dAcc: 0, gLoss: 0, n: 0 }
+      intervalStart = performance.now()
+    }
+    if (checkpoint) {
+      await syncRecord()
+      await saveCheckpoint(config.out, gan, c.meta(step))
+    }
+  }
+  progress.done()
+  await syncRecord()
+  return { step, interrupted }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now()
+  const { config, checkpoint, data, count, steps, startStep } = setUp(process.argv.slice(2))
+  const out = config.out
+
+  // --- backend and output folder -----------------------------------------------------------------
+  prepareRunDir(out, checkpoint !== undefined)
+  const { choice, healthCheck } = await startBackend(config)
   console.log(`backend: ${choice.backend} (${choice.reason})`)
   console.log(`config:\n${formatConfig(config)}`)
   if (checkpoint) {
@@ -130,142 +270,40 @@ async function main(): Promise<void> {
     `data: ${count} training images; ${steps} steps of batch ${config.batch} × ${config.dSteps} D + 1 G`,
   )
 
+  // --- the GAN (the run's record) and the engine that trains it -------------------------------
   const gan = createGan(config, checkpoint?.model)
   if (checkpoint) restoreGan(gan, checkpoint)
-  // The fused step trains its own copy of the weights; `sync` writes it back into `gan` before
-  // anything reads it (sample grid, checkpoint, export).
-  const engine =
-    choice.backend === 'webgpu' && resolveWebgpuStep(config, choice.backend) === 'fused'
-      ? await (await import('./engines/webgpu-fused')).WebgpuStep.create(gan, config.dSteps)
-      : undefined
-  if (choice.backend === 'webgpu') {
-    const d = engine?.dispatches
-    console.log(
-      d
-        ? `webgpu step: fused (${d.d} dispatches per D update, ${d.g} per G update)`
-        : 'webgpu step: tfjs ops',
-    )
-  }
-  let dirty = false
-  const sync = async () => {
-    if (engine && dirty) await engine.syncToGan()
-    dirty = false
-  }
-  const realBatch = (index: number) => {
-    const indices = sampler.indices(index)
-    return {
-      images: gatherBatch(data.images, indices),
-      labels: gan.classes > 0 ? Int32Array.from(indices, (i) => data.labels[i]) : undefined,
-    }
-  }
-  const tfjsStep = async (step: number) => {
-    let dLoss = 0
-    let dAcc = 0
-    for (let k = 0; k < config.dSteps; k++) {
-      const batch = realBatch(step * config.dSteps + k)
-      const real = tf.tensor2d(batch.images, [config.batch, IMAGE_SIZE])
-      const r = await discriminatorStep(gan, real, step, k, batch.labels)
-      real.dispose()
-      dLoss += r.dLoss / config.dSteps
-      dAcc += r.dAcc / config.dSteps
-    }
-    const { gLoss } = await generatorStep(gan, step)
-    return { dLoss, dAcc, gLoss }
-  }
+  const sampler = new BatchSampler(count, config.batch, config.seed)
+  const batches = realBatches(data, sampler, gan.classes > 0)
+  const engine = await createEngine(gan, config, choice.backend, batches, startStep)
+  if (choice.backend === 'webgpu') console.log(`webgpu step: ${engine.description}`)
   writeConfig(out, config, choice.backend)
   const history: MetricsRecord[] = checkpoint
     ? truncateMetrics(config.resume, out, startStep)
     : truncateMetrics(out, out, -1)
 
   // --- the loop ----------------------------------------------------------------------------------
-  let interrupted = false
-  process.once('SIGINT', () => (interrupted = true))
-  const progress = new Progress(steps, startStep, config.progress)
   const priorWall = checkpoint?.meta.wallTimeSec ?? 0
-  const imagesPerStep = config.batch * config.dSteps
-  const warnedAt = new Map<BalanceCode, number>()
-  let sums = { dLoss: 0, dAcc: 0, gLoss: 0, n: 0 }
-  let intervalStart = performance.now()
-  let step = startStep
-  const meta = () => ({
+  const meta = (step: number): CheckpointMeta => ({
     step,
     config,
     backend: choice.backend,
     wallTimeSec: priorWall + (performance.now() - started) / 1000,
-    imagesSeen: step * imagesPerStep,
+    imagesSeen: step * config.batch * config.dSteps,
   })
-
-  while (step < steps && !interrupted) {
-    const { dLoss, dAcc, gLoss } = engine
-      ? await engine.step(
-          step,
-          Array.from({ length: config.dSteps }, (_, k) => realBatch(step * config.dSteps + k)),
-        )
-      : await tfjsStep(step)
-    dirty = engine !== undefined
-    // On wasm/cpu every await above settles as a microtask; yield a macrotask so Ctrl-C gets in.
-    await new Promise((resolve) => setImmediate(resolve))
-    healthCheck()
-    if (!Number.isFinite(dLoss) || !Number.isFinite(gLoss)) {
-      throw new TrainingError(
-        `Expected finite losses, but got dLoss ${dLoss} gLoss ${gLoss} at step ${step + 1}.`,
-      )
-    }
-    step += 1
-    sums = {
-      dLoss: sums.dLoss + dLoss,
-      dAcc: sums.dAcc + dAcc,
-      gLoss: sums.gLoss + gLoss,
-      n: sums.n + 1,
-    }
-    progress.update(step, { dLoss, dAcc, gLoss })
-
-    const last = step === steps
-    let diversity: number | undefined
-    if ((config.sampleEvery > 0 && step % config.sampleEvery === 0) || last) {
-      await sync()
-      diversity = await writeSampleGrid(out, gan, step)
-    }
-    if (step % config.logEvery === 0 || last) {
-      const now = performance.now()
-      const record: MetricsRecord = {
-        step,
-        dLoss: sums.dLoss / sums.n,
-        dAcc: sums.dAcc / sums.n,
-        gLoss: sums.gLoss / sums.n,
-        msPerStep: (now - intervalStart) / sums.n,
-        imagesSeen: step * imagesPerStep,
-        elapsedSec: priorWall + (now - started) / 1000,
-        ...(diversity !== undefined ? { diversity } : {}),
-      }
-      history.push(record)
-      const warnings = checkBalance(history, { loss: config.loss }).filter(
-        (w) => history.length - (warnedAt.get(w.code) ?? -Infinity) >= 10,
-      )
-      if (warnings.length > 0) record.warnings = warnings.map((w) => w.code)
-      appendMetrics(out, record)
-      progress.log(
-        `step ${step}: dLoss ${record.dLoss.toFixed(4)} dAcc ${record.dAcc.toFixed(2)} ` +
-          `gLoss ${record.gLoss.toFixed(4)} ${record.msPerStep.toFixed(1)}ms`,
-      )
-      for (const w of warnings) {
-        warnedAt.set(w.code, history.length)
-        progress.log(`warning: ${w.message}`)
-      }
-      sums = { dLoss: 0, dAcc: 0, gLoss: 0, n: 0 }
-      intervalStart = performance.now()
-    }
-    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && !last) {
-      await sync()
-      await saveCheckpoint(out, gan, meta())
-    }
-  }
-  progress.done()
+  const { step, interrupted } = await trainLoop(engine, {
+    config,
+    gan,
+    steps,
+    startStep,
+    history,
+    healthCheck,
+    meta,
+  })
+  engine.dispose()
 
   // --- checkpoint, then export (export re-estimates BN statistics in place) ----------------------
-  await sync()
-  engine?.dispose()
-  await saveCheckpoint(out, gan, meta())
+  await saveCheckpoint(out, gan, meta(step))
   if (interrupted) {
     console.log(
       `interrupted at step ${step}: checkpoint saved; continue with npm run train -- --resume ${out}`,
@@ -273,7 +311,7 @@ async function main(): Promise<void> {
     disposeGan(gan)
     process.exit(130)
   }
-  const result = await exportRun(out, gan, { ...meta(), steps })
+  const result = await exportRun(out, gan, { ...meta(step), steps })
   const final = history[history.length - 1]
   console.log(
     `done: step ${steps} (${steps - startStep} steps in ${((performance.now() - started) / 1000).toFixed(1)}s); ` +

@@ -9,7 +9,11 @@
  * powers of two, floor, compares, and one IEEE division per quantized value), so every engine
  * yields the same bits. Validation is the caller's job (`shared/model/weights`).
  */
-import type { Dtype } from './weights'
+
+/** Storage type of dense kernels. */
+export type Dtype = 'f32' | 'f16' | 'q8' | 'q12' | 'q14' | 'q15'
+
+export const DTYPES: readonly Dtype[] = ['f32', 'f16', 'q8', 'q12', 'q14', 'q15']
 
 const F64 = new Float64Array(1)
 const I32 = new Int32Array(F64.buffer)

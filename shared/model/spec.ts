@@ -141,8 +141,6 @@ export class SpecError extends Error {
   override name = 'SpecError'
 }
 
-export { dcgan, tutorialMlp, type DcganOptions, type TutorialMlpOptions } from './presets'
-
 /** Most values one layer may output (2^24 floats, 64 MiB): bounds what a manifest can allocate. */
 export const MAX_FEATURES = 1 << 24
 

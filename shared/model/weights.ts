@@ -22,6 +22,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import {
   dequantize,
+  DTYPES,
   HALF_OVERFLOW,
   readIntegers,
   readTensor,
@@ -29,7 +30,7 @@ import {
   wordQuantMax,
   writeTensor,
 } from './f16'
-import type { IntegerTensor } from './f16'
+import type { Dtype, IntegerTensor } from './f16'
 import { packPayload, PAYLOAD_ENCODINGS, unpackPayload, type PayloadEncoding } from './payload-codec'
 import { checkModelSpec, elementCount, fail, isRecord, WeightFormatError } from './manifest-check'
 import { tensorSpecs } from './spec'
@@ -37,10 +38,7 @@ import type { ModelSpec } from './spec'
 
 export { WeightFormatError }
 
-/** Storage type of dense kernels. */
-export type Dtype = 'f32' | 'f16' | 'q8' | 'q12' | 'q14' | 'q15'
-
-export const DTYPES: readonly Dtype[] = ['f32', 'f16', 'q8', 'q12', 'q14', 'q15']
+export { DTYPES, type Dtype }
 export const FORMAT = 'digit-gan-generator'
 export const FORMAT_VERSION = 1
 export const PAYLOAD_FILE = 'weights.bin'

@@ -5,11 +5,9 @@
 import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../trainer/cli'
 import {
-  checkWebgpuStep,
   DEFAULT_CONFIG,
   formatConfig,
   parseTrainArgs,
-  resolveWebgpuStep,
   totalSteps,
 } from '../../trainer/config'
 import { resumeConfig } from '../../trainer/run/run-dir'
@@ -65,44 +63,9 @@ describe('parseTrainArgs', () => {
     [['--steps', '5', '--epochs', '1'], /either --steps or --epochs/],
     [['positional'], /positional/i],
     [['--webgpu-step', 'gpu'], /Expected --webgpu-step to be one of auto, fused, tfjs/],
-    [['--webgpu-step', 'fused'], /Expected --backend webgpu, but got auto for --webgpu-step fused/],
-    [
-      ['--webgpu-step', 'fused', '--backend', 'webgpu', '--model', 'dcgan'],
-      /Expected --model mlp or cgan, but got dcgan for --webgpu-step fused/,
-    ],
-    [
-      ['--webgpu-step', 'fused', '--backend', 'webgpu', '--loss', 'wgan-gp'],
-      /Expected --loss bce, but got wgan-gp for --webgpu-step fused/,
-    ],
-    [
-      ['--webgpu-step', 'fused', '--backend', 'webgpu', '--d-dropout', '0.3'],
-      /Expected --d-dropout 0, but got 0.3 for --webgpu-step fused/,
-    ],
   ])('should reject %j with a UsageError', (argv, message) => {
     expect(() => parseTrainArgs(argv as string[])).toThrow(UsageError)
     expect(() => parseTrainArgs(argv as string[])).toThrow(message as RegExp)
-  })
-
-  it('should run the fused WebGPU step where it applies, unless tfjs is asked for', () => {
-    expect(DEFAULT_CONFIG.webgpuStep).toBe('auto')
-    const fused = parseTrainArgs([
-      '--webgpu-step',
-      'fused',
-      '--backend',
-      'webgpu',
-      '--model',
-      'cgan',
-    ])
-    expect(fused.config.webgpuStep).toBe('fused')
-    expect(resolveWebgpuStep(fused.config, 'webgpu')).toBe('fused')
-    expect(resolveWebgpuStep(DEFAULT_CONFIG, 'webgpu')).toBe('fused')
-    expect(resolveWebgpuStep(DEFAULT_CONFIG, 'wasm')).toBe('tfjs')
-    expect(resolveWebgpuStep({ ...DEFAULT_CONFIG, webgpuStep: 'tfjs' }, 'webgpu')).toBe('tfjs')
-    expect(resolveWebgpuStep({ ...DEFAULT_CONFIG, model: 'dcgan' }, 'webgpu')).toBe('tfjs')
-    expect(resolveWebgpuStep({ ...DEFAULT_CONFIG, ema: 0.999, dSteps: 3 }, 'webgpu')).toBe('fused')
-    // A resumed checkpoint can bring the model: train.ts checks the merged config again.
-    const resumed = { ...fused.config, model: 'dcgan' as const }
-    expect(() => checkWebgpuStep(resumed)).toThrow(/--model mlp or cgan, but got dcgan/)
   })
 
   it('should count epochs in discriminator batches', () => {

@@ -3,13 +3,23 @@
  * `--model` names → model specs. Each family is a function in shared/model/spec.ts; this table is the
  * one place the trainer maps a name and the loss to one of them.
  */
-import { dcgan, tutorialMlp, type ModelSpec } from '../../shared/model/spec'
+import { type ModelSpec } from '../../shared/model/spec'
+import { dcgan, tutorialMlp } from '../../shared/model/presets'
 import { UsageError } from '../cli'
-import type { TrainConfig } from '../config'
 
 /** The `--model` choices. */
 export const MODEL_NAMES = ['mlp', 'cgan', 'dcgan', 'cdcgan'] as const
 export type ModelName = (typeof MODEL_NAMES)[number]
+
+/** D's objective: the tutorial's BCE or the WGAN-GP critic. */
+export type LossKind = 'bce' | 'wgan-gp'
+
+/** The config keys that choose the architecture. */
+export interface ArchitectureOptions {
+  model: ModelName
+  dDropout: number
+  loss: LossKind
+}
 
 /** Digit classes of MNIST, for the conditional models. */
 export const MNIST_CLASSES = 10
@@ -20,9 +30,7 @@ export const MNIST_CLASSES = 10
  *   critic's input gradient, which trainer/core/models.ts writes out for dense critics only.
  * @example buildModelSpec({ ...DEFAULT_CONFIG, model: 'cgan' }).name // 'cgan-mlp'
  */
-export function buildModelSpec(
-  config: Pick<TrainConfig, 'model' | 'dDropout' | 'loss'>,
-): ModelSpec {
+export function buildModelSpec(config: ArchitectureOptions): ModelSpec {
   const critic = config.loss === 'wgan-gp'
   switch (config.model) {
     case 'mlp':

@@ -21,12 +21,11 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { BACKENDS, type BackendName } from './backends'
 
 export { tf }
 
-/** Backend names accepted by `--backend`. */
-export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const
-export type BackendName = (typeof BACKENDS)[number]
+export { BACKENDS, type BackendName }
 
 /** The requested backend cannot run here; the message says what to install or change. */
 export class BackendError extends Error {

@@ -14,25 +14,21 @@
  * labels are drawn by the same seeded calls and uploaded, Adam and the weight average use the same
  * formulas, BatchNorm the same batch statistics and Keras momentum update.
  *
- * The tfjs `Gan` stays the record of the run: the engine starts from its variables and
- * `syncToGan()` writes weights, Adam state and the weight average back before anything reads them
- * (sample grids, checkpoints, export), so checkpoints are interchangeable with the tfjs path.
- * @example const engine = await WebgpuStep.create(gan, config.dSteps)
+ * A step engine (engine/step-engine.ts): it starts from a tfjs `Gan`'s state and hands its own
+ * back as named tensors on demand (sample grids, checkpoints, export), so checkpoints are
+ * interchangeable with the tfjs path.
+ * @example const engine = await WebgpuStep.create(gan, config.dSteps, batches)
  */
 /// <reference types="@webgpu/types" />
+import type { EngineState, LossTotals, NamedTensors, StepEngine } from '../../engine/step-engine'
 import { drawLabels, type Gan } from '../core/gan'
-import type { Network } from '../core/models'
+import { readGanState } from '../core/gan-state'
+import type { RealBatch, RealBatches } from '../run/data'
 import { mixSeed, SEED_PURPOSE } from '../core/seed'
 import { tf } from '../core/tf'
 import type { TensorPlace } from '../../engine/webgpu/layout'
 import { planStep, type StepPlan } from '../../engine/webgpu/plan'
 import type { KernelSource } from '../../engine/webgpu/wgsl'
-
-/** One real batch for one D update: images `[batch·784]` in [-1, 1], labels when conditional. */
-export interface RealBatch {
-  images: Float32Array
-  labels?: Int32Array
-}
 
 /** A whole GAN step's losses, averaged over its D updates as the training loop does. */
 export interface FusedStepResult {
@@ -52,12 +48,14 @@ const STORAGE = 0x80 | 0x04 | 0x08 // GPUBufferUsage STORAGE | COPY_SRC | COPY_D
 const MAP_READ = 0x01 | 0x08 // GPUBufferUsage MAP_READ | COPY_DST
 
 /** The fused step of one GAN on the webgpu backend. */
-export class WebgpuStep {
+export class WebgpuStep implements StepEngine {
   private readonly host: Float32Array<ArrayBuffer>
   private readonly dOps: Op[]
   private readonly gOps: Op[]
   private tD: number
   private tG: number
+  private sums: LossTotals = { dLoss: 0, dAcc: 0, gLoss: 0, steps: 0 }
+  step = 0
 
   private constructor(
     private readonly gan: Gan,
@@ -66,6 +64,7 @@ export class WebgpuStep {
     private readonly buffers: Map<string, GPUBuffer>,
     private readonly readback: GPUBuffer,
     ops: { d: Op[]; g: Op[] },
+    private readonly batches: RealBatches,
   ) {
     this.host = new Float32Array(plan.upload.size)
     this.dOps = ops.d
@@ -75,11 +74,16 @@ export class WebgpuStep {
   }
 
   /**
-   * Builds the engine for `gan` (the active tfjs backend must be webgpu) and loads its weights,
-   * Adam state and weight average.
+   * Builds the engine for `gan` (the active tfjs backend must be webgpu) and loads its state at
+   * GAN step `step`; `batches` gives the real batch of each D update (index `step · dSteps + k`).
    * @throws Error for a GAN outside the fused step's scope, or when WebGPU rejects a kernel.
    */
-  static async create(gan: Gan, dSteps: number): Promise<WebgpuStep> {
+  static async create(
+    gan: Gan,
+    dSteps: number,
+    batches: RealBatches,
+    step = 0,
+  ): Promise<WebgpuStep> {
     if (tf.getBackend() !== 'webgpu') {
       throw new Error(`Expected the webgpu backend for the fused step, but got ${tf.getBackend()}.`)
     }
@@ -148,9 +152,32 @@ export class WebgpuStep {
         `Expected WebGPU to accept the fused step's kernels, but got: ${error.message}`,
       )
     }
-    const engine = new WebgpuStep(gan, device, plan, buffers, readback, ops)
-    await engine.loadFromGan()
+    const engine = new WebgpuStep(gan, device, plan, buffers, readback, ops, batches)
+    await engine.importState(await readGanState(gan, step))
     return engine
+  }
+
+  get description(): string {
+    return `fused WebGPU step (${this.dOps.length} dispatches per D update, ${this.gOps.length} per G update)`
+  }
+
+  async run(n: number): Promise<void> {
+    const dSteps = (this.plan.losses - 1) / 2
+    for (let i = 0; i < n; i++) {
+      const reals = Array.from({ length: dSteps }, (_, k) => this.batches(this.step * dSteps + k))
+      const r = await this.runStep(this.step, reals)
+      this.sums.dLoss += r.dLoss
+      this.sums.dAcc += r.dAcc
+      this.sums.gLoss += r.gLoss
+      this.sums.steps += 1
+      this.step += 1
+    }
+  }
+
+  async readLosses(): Promise<LossTotals> {
+    const out = this.sums
+    this.sums = { dLoss: 0, dAcc: 0, gLoss: 0, steps: 0 }
+    return out
   }
 
   /** Dispatches per D update and per G update, as recorded. */
@@ -162,7 +189,7 @@ export class WebgpuStep {
    * One GAN step at generator step `step`: `reals.length` (= dSteps) D updates, then one G update;
    * the losses come back in one read-back at the end.
    */
-  async step(step: number, reals: RealBatch[]): Promise<FusedStepResult> {
+  async runStep(step: number, reals: RealBatch[]): Promise<FusedStepResult> {
     const { plan, host, gan } = this
     const { upload } = plan
     const { batch, lrD, lrG, beta1, beta2 } = gan.options
@@ -260,56 +287,50 @@ export class WebgpuStep {
     this.device.queue.submit([encoder.finish()])
   }
 
-  /** The engine's buffers that mirror tfjs variables, with each variable's place. */
-  private mirrors(): { buffer: string; tensors: { place: TensorPlace; v: tf.Variable }[] }[] {
-    const { gan, plan } = this
+  /** The engine's buffers that hold state, with each tensor's state name and place. */
+  private mirrors(): { buffer: string; tensors: { place: TensorPlace; name: string }[] }[] {
+    const { plan } = this
     const trainable = (places: TensorPlace[]) => places.filter((t) => t.buffer === 'params')
-    const byName = (net: Network, places: TensorPlace[]) =>
-      places.map((place) => ({ place, v: net.vars.get(place.name)! }))
-    const moments = (places: TensorPlace[], vars: tf.Variable[]) =>
-      trainable(places).map((place, i) => ({ place, v: vars[i] }))
+    const named = (places: TensorPlace[], prefix = '') =>
+      places.map((place) => ({ place, name: `${prefix}${place.name}` }))
     const gParams = trainable(plan.g.tensors)
+    const dParams = trainable(plan.d.tensors)
     const out = [
-      { buffer: 'gp', tensors: byName(gan.g, gParams) },
-      {
-        buffer: 'gs',
-        tensors: byName(
-          gan.g,
-          plan.g.tensors.filter((t) => t.buffer === 'state'),
-        ),
-      },
-      { buffer: 'gm', tensors: moments(plan.g.tensors, gan.optG.m) },
-      { buffer: 'gv', tensors: moments(plan.g.tensors, gan.optG.v) },
-      { buffer: 'dp', tensors: byName(gan.d, trainable(plan.d.tensors)) },
-      { buffer: 'dm', tensors: moments(plan.d.tensors, gan.optD.m) },
-      { buffer: 'dv', tensors: moments(plan.d.tensors, gan.optD.v) },
+      { buffer: 'gp', tensors: named(gParams) },
+      { buffer: 'gs', tensors: named(plan.g.tensors.filter((t) => t.buffer === 'state')) },
+      { buffer: 'gm', tensors: named(gParams, 'optG.m.') },
+      { buffer: 'gv', tensors: named(gParams, 'optG.v.') },
+      { buffer: 'dp', tensors: named(dParams) },
+      { buffer: 'dm', tensors: named(dParams, 'optD.m.') },
+      { buffer: 'dv', tensors: named(dParams, 'optD.v.') },
     ]
-    const avg = gan.gAverage
-    if (avg) {
-      out.push({
-        buffer: 'gavg',
-        tensors: gParams.map((place) => ({ place, v: avg.vars.get(place.name)! })),
-      })
-    }
+    if (this.gan.gAverage) out.push({ buffer: 'gavg', tensors: named(gParams, 'gAvg.') })
     return out
   }
 
-  /** Loads weights, moving statistics, Adam state and the weight average from the tfjs GAN. */
-  async loadFromGan(): Promise<void> {
+  /** Loads weights, moving statistics, Adam state and the weight average. */
+  async importState(state: EngineState): Promise<void> {
     for (const { buffer, tensors } of this.mirrors()) {
       const data = new Float32Array(this.plan.buffers.get(buffer)!)
-      for (const { place, v } of tensors) data.set((await v.data()) as Float32Array, place.offset)
+      for (const { place, name } of tensors) {
+        const values = state.tensors.get(name)
+        if (!values || values.length !== place.size) {
+          throw new Error(`Expected state tensor ${name} with ${place.size} values.`)
+        }
+        data.set(values, place.offset)
+      }
       this.device.queue.writeBuffer(this.buffers.get(buffer)!, 0, data)
     }
-    this.tD = this.gan.optD.t
-    this.tG = this.gan.optG.t
+    this.tD = state.optimizerSteps.d
+    this.tG = state.optimizerSteps.g
+    this.step = state.step
   }
 
   /**
-   * Writes weights, moving statistics, Adam state (and step counts) and the weight average back
-   * into the tfjs GAN, through one staging buffer and one read-back.
+   * Reads weights, moving statistics, Adam state (and step counts) and the weight average back,
+   * through one staging buffer and one read-back.
    */
-  async syncToGan(): Promise<void> {
+  async exportState(): Promise<EngineState> {
     const mirrors = this.mirrors()
     const sizes = mirrors.map((m) => this.plan.buffers.get(m.buffer)! * 4)
     const total = sizes.reduce((a, b) => a + b, 0)
@@ -325,21 +346,19 @@ export class WebgpuStep {
     const all = new Float32Array(staging.getMappedRange().slice(0))
     staging.unmap()
     staging.destroy()
+    const tensors: NamedTensors = new Map()
     offset = 0
-    tf.tidy(() => {
-      mirrors.forEach((m, i) => {
-        for (const { place, v } of m.tensors) {
-          const start = offset / 4 + place.offset
-          v.assign(tf.tensor(all.slice(start, start + place.size), v.shape, 'float32'))
-        }
-        offset += sizes[i]
-      })
+    mirrors.forEach((m, i) => {
+      for (const { place, name } of m.tensors) {
+        const start = offset / 4 + place.offset
+        tensors.set(name, all.slice(start, start + place.size))
+      }
+      offset += sizes[i]
     })
-    this.gan.optD.t = this.tD
-    this.gan.optG.t = this.tG
+    return { step: this.step, optimizerSteps: { g: this.tG, d: this.tD }, tensors }
   }
 
-  /** Frees the engine's buffers (the tfjs GAN is untouched). */
+  /** Frees the engine's buffers (the tfjs GAN it was built from is untouched). */
   dispose(): void {
     for (const b of this.buffers.values()) b.destroy()
     this.readback.destroy()

@@ -15,13 +15,12 @@ import { join } from 'node:path'
 import type { ModelSpec } from '../../shared/model/spec'
 import type { TrainConfig } from '../config'
 import type { Gan } from '../core/gan'
-import { tf } from '../core/tf'
+import { ganVariables, GanStateError, writeGanState } from '../core/gan-state'
 
 export const CHECKPOINT_DIR = 'checkpoint'
 const STATE_FILE = 'state.json'
 const TENSORS_FILE = 'tensors.bin'
 const FORMAT = 'digit-gan-checkpoint'
-const AVERAGE_PREFIX = 'gAvg.'
 
 /** A missing, corrupt or mismatched checkpoint; the message names the path. */
 export class CheckpointError extends Error {
@@ -64,27 +63,6 @@ export interface Checkpoint {
 }
 
 /**
- * Every variable of the GAN by checkpoint name: `g.*`, `d.*`, `optG.m.g.*`, `optD.v.d.*`, and
- * `gAvg.g.*` for the weight average (trainer/core/ema.ts) when there is one.
- */
-function namedVariables(gan: Gan): Map<string, tf.Variable> {
-  const out = new Map<string, tf.Variable>()
-  for (const net of [gan.g, gan.d]) for (const [name, v] of net.vars) out.set(name, v)
-  for (const [name, v] of gan.gAverage?.vars ?? []) out.set(`${AVERAGE_PREFIX}${name}`, v)
-  for (const [key, opt, net] of [
-    ['optG', gan.optG, gan.g],
-    ['optD', gan.optD, gan.d],
-  ] as const) {
-    const names = [...net.vars].filter(([, v]) => v.trainable).map(([n]) => n)
-    names.forEach((name, i) => {
-      out.set(`${key}.m.${name}`, opt.m[i])
-      out.set(`${key}.v.${name}`, opt.v[i])
-    })
-  }
-  return out
-}
-
-/**
  * Writes `runDir/checkpoint/` atomically.
  * @example saveCheckpoint('runs/smoke', gan, { step: 200, config, backend: 'wasm', wallTimeSec: 31, imagesSeen: 12800 })
  */
@@ -93,7 +71,7 @@ export async function saveCheckpoint(
   gan: Gan,
   meta: CheckpointMeta,
 ): Promise<void> {
-  const vars = namedVariables(gan)
+  const vars = ganVariables(gan)
   const records: TensorRecord[] = []
   let offset = 0
   const chunks: Float32Array[] = []
@@ -203,22 +181,15 @@ export function loadCheckpoint(runDir: string): Checkpoint {
 /**
  * Loads a checkpoint's tensors and optimizer steps into a GAN built from the same config. A weight
  * average the checkpoint lacks (`--ema` switched on at resume) starts at the restored weights.
+ * @throws CheckpointError when a tensor is missing or of another size.
  */
 export function restoreGan(gan: Gan, checkpoint: Checkpoint): void {
-  for (const [name, v] of namedVariables(gan)) {
-    let data = checkpoint.tensors.get(name)
-    if (!data && name.startsWith(AVERAGE_PREFIX)) {
-      data = checkpoint.tensors.get(name.slice(AVERAGE_PREFIX.length))
-    }
-    if (!data || data.length !== v.size) {
-      throw new CheckpointError(
-        `Expected checkpoint tensor ${name} with ${v.size} values, but got ${data ? data.length : 'none'}.`,
-      )
-    }
-    tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')))
+  try {
+    writeGanState(gan, checkpoint)
+  } catch (err) {
+    if (err instanceof GanStateError) throw new CheckpointError(err.message, { cause: err })
+    throw err
   }
-  gan.optG.t = checkpoint.optimizerSteps.g
-  gan.optD.t = checkpoint.optimizerSteps.d
 }
 
 /** True when `runDir` holds a checkpoint. */

@@ -200,6 +200,30 @@ export class BatchSampler {
   }
 }
 
+/** One real batch for one D update: images `[batch·784]` in [-1, 1], labels when conditional. */
+export interface RealBatch {
+  images: Float32Array
+  labels?: Int32Array
+}
+
+/** The real batch of D update number `index` (`step · dSteps + k`, across epochs). */
+export type RealBatches = (index: number) => RealBatch
+
+/** Real batches from `images` (and their `labels` for a conditional GAN), in `sampler`'s order. */
+export function realBatches(
+  split: Pick<MnistSplit, 'images' | 'labels'>,
+  sampler: BatchSampler,
+  conditional: boolean,
+): RealBatches {
+  return (index) => {
+    const indices = sampler.indices(index)
+    return {
+      images: gatherBatch(split.images, indices),
+      labels: conditional ? Int32Array.from(indices, (i) => split.labels[i]) : undefined,
+    }
+  }
+}
+
 /**
  * Gathers images into a `[indices.length, 784]` float batch scaled from 0..255 to [-1, 1], the
  * range of the generator's tanh output.

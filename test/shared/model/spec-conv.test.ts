@@ -4,15 +4,8 @@
  * `dcgan` preset, and the manifest validation that rejects bad conv specs with WeightFormatError.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  convGeometry,
-  dcgan,
-  featureShapes,
-  parameterCount,
-  tensorSpecs,
-  type LayerSpec,
-  type ModelSpec,
-} from '../../../shared/model/spec'
+import { convGeometry, featureShapes, parameterCount, tensorSpecs, type LayerSpec, type ModelSpec } from '../../../shared/model/spec'
+import { dcgan } from '../../../shared/model/presets'
 import { decodeWeights, encodeWeights, WeightFormatError } from '../../../shared/model/weights'
 import { randomTensors } from '../helpers'
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { tensorSpecs, tutorialMlp } from '../../../shared/model/spec'
+import { tensorSpecs } from '../../../shared/model/spec'
+import { tutorialMlp } from '../../../shared/model/presets'
 import {
   decodeWeights,
   encodeWeights,

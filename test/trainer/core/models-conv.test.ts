@@ -6,7 +6,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { createGenerator } from '../../../shared/inference/forward'
-import { dcgan, tensorSpecs, type NetworkSpec } from '../../../shared/model/spec'
+import { tensorSpecs, type NetworkSpec } from '../../../shared/model/spec'
+import { dcgan } from '../../../shared/model/presets'
 import { decodeWeights, encodeWeights } from '../../../shared/model/weights'
 import { buildModelSpec } from '../../../trainer/core/architecture'
 import { DEFAULT_CONFIG } from '../../../trainer/config'

@@ -4,7 +4,8 @@
  * gradient, and the WGAN-GP penalty's weight gradient against finite differences.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { tensorSpecs, tutorialMlp, type NetworkSpec } from '../../../shared/model/spec'
+import { tensorSpecs, type NetworkSpec } from '../../../shared/model/spec'
+import { tutorialMlp } from '../../../shared/model/presets'
 import { gradientPenalty } from '../../../trainer/core/losses'
 import {
   createNetwork,

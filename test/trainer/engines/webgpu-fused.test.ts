@@ -85,28 +85,30 @@ async function tfjsRun(config: TrainConfig, steps: number): Promise<Run> {
   return { losses, tensors }
 }
 
-/** The same steps through the fused engine (webgpu backend), synced back into the GAN. */
+/** The same steps through the fused engine (webgpu backend), through the step-engine seam. */
 async function fusedRun(config: TrainConfig, steps: number): Promise<Run> {
   const { WebgpuStep } = await import('../../../trainer/engines/webgpu-fused')
   const { assertWebgpuHealthy } = await import('../../../trainer/engines/dawn')
   const gan = createGan(config)
-  const engine = await WebgpuStep.create(gan, config.dSteps)
   const sampler = new BatchSampler(COUNT, config.batch, config.seed)
+  const engine = await WebgpuStep.create(gan, config.dSteps, (i) => realBatch(config, sampler, i))
+  disposeGan(gan)
   const losses: number[] = []
   for (let step = 0; step < steps; step++) {
-    const reals = Array.from({ length: config.dSteps }, (_, k) =>
-      realBatch(config, sampler, step * config.dSteps + k),
-    )
-    const r = await engine.step(step, reals)
+    await engine.run(1)
+    const r = await engine.readLosses()
+    expect(r.steps).toBe(1)
     losses.push(r.dLoss, r.dAcc, r.gLoss)
   }
-  await engine.syncToGan()
+  const state = await engine.exportState()
   assertWebgpuHealthy()
-  expect([gan.optD.t, gan.optG.t]).toEqual([steps * config.dSteps, steps])
+  expect([state.step, state.optimizerSteps.d, state.optimizerSteps.g]).toEqual([
+    steps,
+    steps * config.dSteps,
+    steps,
+  ])
   engine.dispose()
-  const tensors = await snapshot(gan)
-  disposeGan(gan)
-  return { losses, tensors }
+  return { losses, tensors: state.tensors }
 }
 
 /** Largest |a − b| per tensor, and the largest |b|. */

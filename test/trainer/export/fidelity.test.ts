@@ -3,7 +3,7 @@
  * The export's dtype check: float32 against itself is exact; coarser storage moves more pixels.
  */
 import { describe, expect, it } from 'vitest'
-import { tutorialMlp } from '../../../shared/model/spec'
+import { tutorialMlp } from '../../../shared/model/presets'
 import { dtypeFidelity } from '../../../trainer/export/fidelity'
 import { randomTensors } from '../../shared/helpers'
 

@@ -1,0 +1,72 @@
+/**
+ * @module trainer/engines/create
+ * The one place that chooses a step engine (engine/step-engine.ts) for a run: the fused WebGPU
+ * step (trainer/engines/webgpu-fused.ts: our own WGSL kernels, a few dozen dispatches per step)
+ * where it applies, else the tfjs ops (trainer/engines/tfjs.ts), which run everything.
+ *
+ * `--webgpu-step auto` (the default) takes the fused step where it applies; `fused` where it does
+ * not is a UsageError, not a silent fallback; `tfjs` always takes the ops.
+ */
+import type { StepEngine } from '../../engine/step-engine'
+import { UsageError } from '../cli'
+import type { TrainConfig } from '../config'
+import type { Gan } from '../core/gan'
+import type { RealBatches } from '../run/data'
+import { TfjsEngine } from './tfjs'
+
+/** The config keys that decide which engine can run a config. */
+export type EngineScopeKeys = Pick<TrainConfig, 'backend' | 'model' | 'loss' | 'dDropout'>
+
+/**
+ * Why the fused WebGPU step cannot run `config`, or undefined when it can: it implements the
+ * tutorial MLPs (`mlp`, `cgan`) with BCE and no dropout in D, on webgpu.
+ */
+export function fusedStepScope(config: EngineScopeKeys): string | undefined {
+  if (config.backend !== 'webgpu') return `--backend webgpu, but got ${config.backend}`
+  if (config.model !== 'mlp' && config.model !== 'cgan') {
+    return `--model mlp or cgan, but got ${config.model}`
+  }
+  if (config.loss !== 'bce') return `--loss bce, but got ${config.loss}`
+  if (config.dDropout !== 0) return `--d-dropout 0, but got ${config.dDropout}`
+  return undefined
+}
+
+/**
+ * Rejects `--webgpu-step fused` for a config the fused step does not implement (call again on a
+ * resumed config: the checkpoint may change the model).
+ * @throws UsageError naming what the fused step needs.
+ */
+export function checkWebgpuStep(config: TrainConfig): void {
+  if (config.webgpuStep !== 'fused') return
+  const reason = fusedStepScope(config)
+  if (reason) throw new UsageError(`Expected ${reason} for --webgpu-step fused.`)
+}
+
+/**
+ * The engine a run on `backend` uses: the fused step unless `tfjs` is asked for or it does not
+ * apply (a resumed run's saved `fused` then falls back, as its saved backend would).
+ */
+export function resolveWebgpuStep(config: TrainConfig, backend: string): 'fused' | 'tfjs' {
+  if (config.webgpuStep === 'tfjs') return 'tfjs'
+  return fusedStepScope({ ...config, backend: backend as TrainConfig['backend'] })
+    ? 'tfjs'
+    : 'fused'
+}
+
+/**
+ * The step engine for `gan` on the initialized tfjs `backend`, starting at GAN step `step` (the
+ * GAN holds that step's state).
+ */
+export async function createEngine(
+  gan: Gan,
+  config: TrainConfig,
+  backend: string,
+  batches: RealBatches,
+  step: number,
+): Promise<StepEngine> {
+  if (backend === 'webgpu' && resolveWebgpuStep(config, backend) === 'fused') {
+    const { WebgpuStep } = await import('./webgpu-fused')
+    return WebgpuStep.create(gan, config.dSteps, batches, step)
+  }
+  return new TfjsEngine(gan, config.dSteps, batches, step)
+}
