@@ -18,16 +18,8 @@ import {
   formatDirection,
   GRID_SIZE,
   T_MAX,
-} from '../web/state'
-import type { DemoState } from '../web/state'
-
-/** What the page script reads from `<script id="demo-config">`. */
-export interface DemoConfig {
-  state: DemoState
-  /** `/model/<sha256>.bin`: the payload, cached forever. */
-  modelUrl: string
-  manifest: Manifest
-}
+} from '../shared/render/demo-state'
+import type { DemoConfig } from '../shared/render/demo-state'
 
 /** Inputs of {@link renderDemoPage}. */
 export interface DemoPageOptions {

@@ -13,8 +13,8 @@ import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { validator } from 'hono/validator'
 import { sha256Hex } from '../shared/model/weights'
 import demoScript from '../dist-web/demo.js'
-import { DIRECTION_MAX, T_MAX, VIEWS, defaultTarget, stateQuery } from '../web/state'
-import type { DemoState } from '../web/state'
+import { DIRECTION_MAX, T_MAX, VIEWS, defaultTarget, stateQuery } from '../shared/render/demo-state'
+import type { DemoState } from '../shared/render/demo-state'
 import type { AppEnv } from './app'
 import { renderDemoPage } from './demo-page'
 import { etagMatches, IMMUTABLE, randomSeed } from './png-response'
@@ -26,7 +26,7 @@ const SCRIPT_HASH = sha256Hex(new TextEncoder().encode(demoScript)).slice(0, 16)
 export const SCRIPT_PATH = `/demo.${SCRIPT_HASH}.js`
 
 const DIRECTION = { min: -DIRECTION_MAX, max: DIRECTION_MAX, default: 0 } as const
-/** The query of `/`: the page state of web/state.ts. No `seed` ⇒ a random one (not cached). */
+/** The query of `/`: the page state of shared/render/demo-state.ts. No `seed` ⇒ a random one (not cached). */
 export const PAGE_PARAMS = {
   seed: SEED,
   // Conditional models only (an unconditional one answers 400, as /generate does).

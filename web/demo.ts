@@ -15,7 +15,6 @@ import { seedLabel } from '../shared/latent/condition'
 import { createGenerator } from '../shared/inference/forward'
 import { classCount } from '../shared/model/spec'
 import { decodeWeights } from '../shared/model/weights'
-import type { DemoConfig } from '../edge/demo-page'
 import { createEngine, type Engine, type Frame } from './engine'
 import {
   defaultTarget,
@@ -25,8 +24,8 @@ import {
   GRID_SIZE,
   stateQuery,
   T_MAX,
-} from './state'
-import type { DemoState, View } from './state'
+} from '../shared/render/demo-state'
+import type { DemoConfig, DemoState, View } from '../shared/render/demo-state'
 import KERNEL_BYTES from '../shared/inference/kernel.wasm'
 
 /** How long the controls must rest before the live region speaks. */

@@ -11,8 +11,8 @@ import type { Generator } from '../shared/inference/forward'
 import { tileGrid } from '../shared/render/image'
 import { latentDirection, moveAlong, slerp } from '../shared/render/interpolate'
 import { sampleLatent } from '../shared/latent/latent'
-import { DIRECTION_COUNT, GRID_SIZE, T_MAX } from './state'
-import type { DemoState } from './state'
+import { DIRECTION_COUNT, GRID_SIZE, T_MAX } from '../shared/render/demo-state'
+import type { DemoState } from '../shared/render/demo-state'
 
 /** One rendered view and what it cost. */
 export interface Frame {

@@ -1,5 +1,5 @@
 /**
- * @module web/state
+ * @module shared/render/demo-state
  * The demo page's state and its URL form, shared by the worker (which validates the query string
  * of `/` and renders the page from it) and the page script (which writes every change back into
  * the URL with `history.replaceState`, so the address bar always holds a shareable view).
@@ -8,6 +8,7 @@
  * Query form: `/?seed=42&digit=7&to=7&t=50&d1=-15&view=grid`; parameters at their default are left
  * out. `digit` exists only for conditional models (see shared/latent/condition).
  */
+import type { Manifest } from '../model/weights'
 
 /** Digit view: one 28×28 digit; grid view: 8 × 8 digits for seeds `seed … seed + 63`. */
 export type View = 'digit' | 'grid'
@@ -75,4 +76,12 @@ export function stateQuery(state: DemoState): string {
 export function formatDirection(tenths: number): string {
   const text = (Math.abs(tenths) / 10).toFixed(1)
   return tenths > 0 ? `+${text}` : tenths < 0 ? `−${text}` : text
+}
+
+/** What the page script reads from `<script id="demo-config">`. */
+export interface DemoConfig {
+  state: DemoState
+  /** `/model/<sha256>.bin`: the payload, cached forever. */
+  modelUrl: string
+  manifest: Manifest
 }
