@@ -1,5 +1,5 @@
 /**
- * @module edge/autocannon
+ * @module tools/autocannon
  * The slice of autocannon 8's API that tools/bench-edge.ts uses (the package ships no types).
  */
 declare module 'autocannon' {

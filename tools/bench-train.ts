@@ -19,7 +19,8 @@ import { parseFlags, parseNumber, runMain, UsageError } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
 import { DEFAULT_CONFIG } from '../trainer/config'
 import { createGan, discriminatorStep, disposeGan, generatorStep } from '../trainer/core/gan'
-import { BACKENDS, initBackend, tf, type BackendName } from '../trainer/core/tf'
+import { BACKENDS, initBackend, type BackendName } from '../trainer/core/backend'
+import { tf } from '../trainer/core/tf'
 import type { WebgpuCounts } from '../trainer/engines/webgpu-counters'
 
 const WARMUP = 3

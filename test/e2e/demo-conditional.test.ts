@@ -1,5 +1,5 @@
 /**
- * @module test/e2e/demo-conditional.test
+ * @module test/e2e/demo-conditional
  * The demo page on a conditional model in a real browser (Debian's Chromium, as in demo.test.ts),
  * against `wrangler dev` serving the conditional fixture (test/edge/cgan-worker.ts): the digit
  * selector appears, and the digits the page draws equal, pixel for pixel, the worker's PNGs with

@@ -1,5 +1,5 @@
 /**
- * @module test/e2e/demo.test
+ * @module test/e2e/demo
  * The demo page in a real browser: Debian's Chromium (`/usr/bin/chromium`, installed by .ci/run;
  * never a downloaded build) driven by playwright-core against `wrangler dev`. The digits the page
  * draws with the shared engine must equal, pixel for pixel, the PNGs the worker serves for the same

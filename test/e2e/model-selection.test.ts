@@ -1,5 +1,5 @@
 /**
- * @module test/e2e/model-selection.test
+ * @module test/e2e/model-selection
  * The served model is chosen at build time (wrangler.toml, package.json): `npm run deploy` bundles
  * models/default/, `MODEL=seed-mlp npm run deploy` (or `CLOUDFLARE_ENV=seed-mlp`, wrangler's own
  * variable) bundles models/seed-mlp/ through `[env.seed-mlp]`, and `MODEL=dcgan` models/dcgan/.

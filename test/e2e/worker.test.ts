@@ -1,5 +1,5 @@
 /**
- * @module test/e2e/worker.test
+ * @module test/e2e/worker
  * End to end: the real `wrangler dev` serving the bundled models/default artifact over HTTP,
  * checked against the Node CLI (`npm run generate`) on the same artifact: byte-identical PNGs,
  * and the same answer to `digit` (the same digit drawn by a conditional model, a refusal by an

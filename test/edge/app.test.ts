@@ -1,5 +1,5 @@
 /**
- * @module test/edge/app.test
+ * @module test/edge/app
  * Every route of the app inside workerd, served from the committed fixture model and compared with
  * the shared pipeline called directly (so nothing here depends on which weights are shipped).
  */

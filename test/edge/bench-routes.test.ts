@@ -1,5 +1,5 @@
 /**
- * @module test/edge/bench-routes.test
+ * @module test/edge/bench-routes
  * The `/__bench` routes exist only with `BENCH=1`, and the control route differs from /generate
  * only in skipping the render, which is what makes the throughput ratio meaningful.
  */

@@ -1,5 +1,5 @@
 /**
- * @module test/edge/conditional.test
+ * @module test/edge/conditional
  * The image routes on a conditional model (the committed test/fixtures/tiny-cgan/, 10 classes)
  * inside workerd: `digit` on /generate, /grid (with `digit=all`) and /interpolate, the digit a seed
  * picks without one (seed mod 10), ETags that name the digit, pinned bytes, and the 400s — for bad

@@ -1,5 +1,5 @@
 /**
- * @module test/edge/corrupt-model.test
+ * @module test/edge/corrupt-model
  * A bundled artifact that fails validation must not take the worker down: every model route
  * answers 503 with the validation error, the rest of the API keeps working.
  */

@@ -1,5 +1,5 @@
 /**
- * @module test/edge/demo-conditional.test
+ * @module test/edge/demo-conditional
  * The demo page on a conditional model (test/fixtures/tiny-cgan/) inside workerd: the digit
  * selector exists only for such a model, `digit` travels through the page state, its URL and the
  * API links; and the page's engine (web/engine, the code the browser runs) draws exactly the

@@ -1,5 +1,5 @@
 /**
- * @module test/edge/demo.test
+ * @module test/edge/demo
  * The demo page's routes inside workerd: `/` renders the validated state into the page and its
  * config block, the script and the model payload are served under content-hashed, immutable URLs,
  * and the query of `/` is as strict as every other route's.

@@ -1,5 +1,5 @@
 /**
- * @module test/edge/fuzz.test
+ * @module test/edge/fuzz
  * Property: no query string, however malformed, makes any route answer 5xx, and every 4xx is a
  * JSON `{ error }`: the image routes, `/interpolate`, the demo page, its script and the payload,
  * on an unconditional model and on a conditional one (where `digit`, `digit=all` and the grid's

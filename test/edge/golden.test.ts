@@ -1,5 +1,5 @@
 /**
- * @module test/edge/golden.test
+ * @module test/edge/golden
  * Pins the exact bytes the worker serves for the committed fixture model. The hashes were computed
  * in Node with the same shared pipeline, so passing here inside workerd also shows Node and workerd
  * agree bit for bit, with either dense engine (the WebAssembly kernel or the JS path). A change in

@@ -1,5 +1,5 @@
 /**
- * @module test/edge/interpolate.test
+ * @module test/edge/interpolate
  * `GET /interpolate` inside workerd on the committed fixture model: the strip's end tiles are the
  * `/generate` digits of `from` and `to`, the APNG decodes to the same digits with the declared
  * frame count and sequence numbers, caching and validation behave as on `/generate`.

@@ -1,5 +1,5 @@
 /**
- * @module test/edge/worker.test
+ * @module test/edge/worker
  * Smoke test of the deployed entry (edge/index.ts with the bundled models/default artifact) through
  * the runtime's own fetch path, `exports.default.fetch`. It compares against the shared pipeline on
  * the same artifact, so it holds for whichever model is shipped.

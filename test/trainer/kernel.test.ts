@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/kernel.test
+ * @module test/trainer/kernel
  * The committed shared/inference/kernel.wasm is exactly what shared/inference/kernel.wat assembles to, so the binary
  * the worker and the CLIs run cannot drift from the source that documents its arithmetic.
  */

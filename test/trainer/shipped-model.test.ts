@@ -18,7 +18,7 @@ import { loadClassifier } from '../../trainer/eval/classifier-file'
 import { loadKernel } from '../../trainer/kernel'
 import { sampleImages } from '../../trainer/sample'
 import { conditionalAccuracy, predictedClasses } from '../../trainer/eval/scores'
-import { initBackend } from '../../trainer/core/tf'
+import { initBackend } from '../../trainer/core/backend'
 
 const PER_DIGIT = 50
 

@@ -18,7 +18,8 @@
  *   A step has a few hundred dispatches and only reads back its losses, so one submit per read-back
  *   is enough.
  */
-import { BackendError, tf, type BackendChoice } from '../core/tf'
+import { BackendError, type BackendChoice } from '../core/backends'
+import { tf } from '../core/tf'
 
 /** Structural view of the few GPUDevice members we touch (the DOM types are not in our lib). */
 interface DeviceLike {

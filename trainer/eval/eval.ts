@@ -45,7 +45,7 @@ import {
   type ConditionalAccuracy,
   type MemorizationReport,
 } from './scores'
-import { BACKENDS, initBackend, type BackendName } from '../core/tf'
+import { BACKENDS, initBackend, type BackendName } from '../core/backend'
 
 const PIXELS = 784
 

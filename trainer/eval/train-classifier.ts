@@ -26,7 +26,8 @@ import { Adam } from '../core/adam'
 import { parseFlags, parseNumber, runMain, UsageError } from '../cli'
 import { loadMnist, type MnistSplit } from '../run/data'
 import { predictedClasses } from './scores'
-import { BACKENDS, initBackend, tf, type BackendName } from '../core/tf'
+import { BACKENDS, initBackend, type BackendName } from '../core/backend'
+import { tf } from '../core/tf'
 
 export interface ClassifierTrainConfig {
   epochs: number

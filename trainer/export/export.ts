@@ -29,7 +29,8 @@ import { forward, readTensors } from '../core/models'
 import { dtypeFidelity, type DtypeFidelity } from './fidelity'
 import { exportOnnx } from './onnx'
 import { mixSeed, SEED_PURPOSE } from '../core/seed'
-import { BACKENDS, initBackend, tf, type BackendName } from '../core/tf'
+import { BACKENDS, initBackend, type BackendName } from '../core/backend'
+import { tf } from '../core/tf'
 
 /** Batch size of the BatchNorm re-estimation passes. */
 export const BN_BATCH = 256

@@ -1,5 +1,5 @@
 /**
- * @module test/shared/codec/apng.test
+ * @module test/shared/codec/apng
  * The APNG encoder: chunk order, acTL counts, one sequence counter over fcTL and fdAT from 0,
  * frame timing, frames that decode back to their pixels (with an independent reader), the first
  * frame as the default image, deterministic bytes, and clear errors.

@@ -1,5 +1,5 @@
 /**
- * @module test/shared/conv-forward
+ * @module test/shared/inference/conv-forward
  * The engine on conv generators (shared/inference/compile, shared/inference/float32-ops, shared/inference/kernel.wat `conv`):
  * against a naive float64 reference written from the layer definitions alone, bit for bit between
  * the WebAssembly kernel and JS, and pinned output bits.

@@ -1,5 +1,5 @@
 /**
- * @module test/shared/math/dettrig.test
+ * @module test/shared/math/dettrig
  * detSin and detAcos against V8's Math.sin/Math.acos (fdlibm ports too): within 1 ulp everywhere
  * sampled, exact at the special points, and pinned bit patterns so a change that would move served
  * interpolation images cannot pass unnoticed.

@@ -1,5 +1,5 @@
 /**
- * @module test/shared/spec-conv
+ * @module test/shared/model/spec-conv
  * The conv layer kinds as plain data: shapes (`featureShapes`, `convGeometry`), tensors, the
  * `dcgan` preset, and the manifest validation that rejects bad conv specs with WeightFormatError.
  */

@@ -1,5 +1,5 @@
 /**
- * @module test/shared/render/interpolate.test
+ * @module test/shared/render/interpolate
  * Latent walks: slerp keeps its endpoints bit for bit and follows the great circle, directions are
  * fixed unit vectors, and the rendered strip and animation hold exactly the `/generate` digits of
  * both seeds at their ends.

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/conditional
+ * @module test/trainer/core/conditional
  * The conditional GAN (`--model cgan`): labels drawn per step are seeded and uniform, D and G
  * consume them, the critic's input gradient ignores them, and the exported artifact draws the
  * requested class the way tfjs does.
@@ -27,7 +27,8 @@ import {
 } from '../../../trainer/core/gan'
 import { forward, inputGradient, oneHot } from '../../../trainer/core/models'
 import { SEED_PURPOSE } from '../../../trainer/core/seed'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'
 
 const data = syntheticMnist(64)

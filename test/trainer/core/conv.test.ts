@@ -1,12 +1,13 @@
 /**
- * @module test/trainer/conv
+ * @module test/trainer/core/conv
  * The convolution (custom gradient) and the upsampling of trainer/core/conv.ts against tfjs's own `conv2d` and a
  * naive upsample: values and gradients on the cpu backend (where `tf.conv2d` has its full
  * gradient), and the same numbers on wasm (where it has no filter gradient).
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { conv2d, upsample2 } from '../../../trainer/core/conv'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 
 afterAll(async () => {
   await initBackend('cpu')

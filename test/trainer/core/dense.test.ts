@@ -1,10 +1,11 @@
 /**
- * @module test/trainer/dense
+ * @module test/trainer/core/dense
  * The hand-written dense gradient equals tfjs's stock matMul gradient, on wasm and cpu.
  */
 import { describe, expect, it } from 'vitest'
 import { dense, denseStock, matMul } from '../../../trainer/core/dense'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 
 function maxAbs(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])

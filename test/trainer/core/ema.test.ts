@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/ema
+ * @module test/trainer/core/ema
  * The weight average (`--ema`): its update rule, its place in checkpoints (saved, restored, and
  * started from the weights when a resume switches it on), and that the export ships it.
  */
@@ -14,7 +14,8 @@ import { BatchSampler, gatherBatch } from '../../../trainer/run/data'
 import { exportRun } from '../../../trainer/export/export'
 import { createGan, discriminatorStep, disposeGan, generatorStep, type Gan } from '../../../trainer/core/gan'
 import { readTensors } from '../../../trainer/core/models'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'
 
 const data = syntheticMnist(32)

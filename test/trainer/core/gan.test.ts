@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/gan
+ * @module test/trainer/core/gan
  * Training steps on wasm: finite losses, no leaked tensors, determinism per seed, and both
  * losses (BCE and WGAN-GP) moving the networks.
  */
@@ -14,7 +14,8 @@ import {
   type Gan,
 } from '../../../trainer/core/gan'
 import { readTensors } from '../../../trainer/core/models'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'
 
 const data = syntheticMnist(64)

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/losses
+ * @module test/trainer/core/losses
  * BCE on logits equals the textbook formula and stays finite where the sigmoid saturates.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -10,7 +10,8 @@ import {
   discriminatorBce,
   gradientPenalty,
 } from '../../../trainer/core/losses'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 
 beforeAll(async () => {
   await initBackend('wasm')

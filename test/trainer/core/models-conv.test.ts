@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/models-conv
+ * @module test/trainer/core/models-conv
  * The conv models in tfjs (trainer/core/models.ts + trainer/core/conv.ts): init, per-channel BatchNorm, the
  * inference forward pass against the shared engine, conditioning, the WGAN-GP guard, and a short
  * dcgan training run on the wasm backend through trainer/core/gan.ts.
@@ -21,7 +21,8 @@ import {
   oneHot,
   readTensors,
 } from '../../../trainer/core/models'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 
 afterAll(async () => {
   await initBackend('cpu')

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/models
+ * @module test/trainer/core/models
  * Networks built from the spec: names, init, BatchNorm semantics, the critic's analytic input
  * gradient, and the WGAN-GP penalty's weight gradient against finite differences.
  */
@@ -14,7 +14,8 @@ import {
   inputGradient,
   readTensors,
 } from '../../../trainer/core/models'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 
 beforeAll(async () => {
   await initBackend('cpu')

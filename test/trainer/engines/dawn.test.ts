@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/webgpu
+ * @module test/trainer/engines/dawn
  * The WebGPU path (Dawn): a few training steps agree with wasm, and a GPU validation error aborts
  * instead of silently corrupting the run. Skips, saying why, where no adapter exists; on a
  * CPU-only machine install software Vulkan first: `eval "$(bash ../shared/gpu/lavapipe.sh)"`
@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../../trainer/config'
 import { BatchSampler, gatherBatch } from '../../../trainer/run/data'
 import { createGan, discriminatorStep, disposeGan, generatorStep } from '../../../trainer/core/gan'
-import { BackendError, initBackend, tf } from '../../../trainer/core/tf'
+import { BackendError, initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'
 import { startWebgpu } from './webgpu-setup'
 

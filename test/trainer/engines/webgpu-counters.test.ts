@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/webgpu-counters
+ * @module test/trainer/engines/webgpu-counters
  * Guards the WebGPU host overhead of one GAN step (one D update + one G update, read-backs
  * included): dispatches, submits and buffer creations per step may not regress above the bounds
  * measured after the overhead cuts (docs/gpu.md), on the tfjs path and on the fused step
@@ -10,7 +10,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { benchStep } from '../../../tools/bench-train'
-import { initBackend } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
 import { startWebgpu } from './webgpu-setup'
 
 // Measured after the cuts: 342 dispatches, 3 submits (one per loss read-back), 0 buffer

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/webgpu-step
+ * @module test/trainer/engines/webgpu-fused
  * The fused WebGPU step (trainer/engines/webgpu-fused.ts) against the tfjs path (trainer/core/gan.ts on the wasm
  * backend, the reference): same init, same real batches, same seeded latents and labels, a few
  * steps; losses, weights, Adam moments, moving BatchNorm statistics and the weight average agree
@@ -18,7 +18,8 @@ import {
   generatorStep,
   type Gan,
 } from '../../../trainer/core/gan'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 import { planStep } from '../../../engine/webgpu/plan'
 import { syntheticMnist } from '../fixtures'
 import { startWebgpu } from './webgpu-setup'

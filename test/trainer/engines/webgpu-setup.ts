@@ -5,7 +5,7 @@
  * then the webgpu backend. Where no adapter exists the tests skip and print why.
  */
 import { existsSync } from 'node:fs'
-import { initBackend } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
 
 const LAVAPIPE_ICD = '/tmp/lavapipe/lvp_icd.json'
 

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/classifier
+ * @module test/trainer/eval/classifier
  * The evaluation CNN: its hand-written gradients against finite differences, a training step
  * that learns and leaks nothing, the weight file round trip, and the shipped weights' accuracy.
  */
@@ -22,7 +22,8 @@ import { loadClassifier, saveClassifier } from '../../../trainer/eval/classifier
 import { loadMnist } from '../../../trainer/run/data'
 import { Adam } from '../../../trainer/core/adam'
 import { predictedClasses } from '../../../trainer/eval/scores'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 import { accuracy, trainStep } from '../../../trainer/eval/train-classifier'
 
 const TINY = { ...DEFAULT_CLASSIFIER_SPEC, conv1: 4, conv2: 6, features: 8 }

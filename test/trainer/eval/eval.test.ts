@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/eval
+ * @module test/trainer/eval/eval
  * `npm run eval` on inputs whose answer is known, with the shipped classifier: real digits score
  * like real digits (FID ≈ 0, Inception Score near the test set's own), noise and one repeated digit
  * score badly, copied training images are flagged; then the command end to end on a small model.
@@ -19,7 +19,7 @@ import { loadMnist } from '../../../trainer/run/data'
 import { evaluate, formatTable, main, scoreImages, type SetScores } from '../../../trainer/eval/eval'
 import { frechetDistance } from '../../../trainer/eval/fid'
 import { memorizationReport, nearestNeighbourDistances } from '../../../trainer/eval/scores'
-import { initBackend } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
 
 const PIXELS = 784
 const N = 1000

@@ -1,4 +1,4 @@
-/** @module test/trainer/fid */
+/** @module test/trainer/eval/fid */
 import { describe, expect, it } from 'vitest'
 import { Xoshiro128 } from '../../../shared/latent/rng'
 import {

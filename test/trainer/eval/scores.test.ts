@@ -1,4 +1,4 @@
-/** @module test/trainer/scores */
+/** @module test/trainer/eval/scores */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Xoshiro128 } from '../../../shared/latent/rng'
 import {
@@ -13,7 +13,8 @@ import {
   quantile,
   ScoreError,
 } from '../../../trainer/eval/scores'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 
 /** `count` one-hot rows, row i of class `classOf(i)`. */
 function oneHot(count: number, classOf: (i: number) => number, classes = 10): Float32Array {

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/artifact
+ * @module test/trainer/export/artifact
  * The artifact folder on disk: round trip, atomic layout, and one clear error per broken input.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/chart
+ * @module test/trainer/export/chart
  * The loss chart: a 640×360 RGB PNG with one coloured line per series, robust to empty and
  * non-finite input.
  */

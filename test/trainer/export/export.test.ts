@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/export
+ * @module test/trainer/export/export
  * Export: BatchNorm re-estimation makes inference-mode samples match training-mode ones, and the
  * written artifact, run by the edge's TS forward pass, matches the tfjs generator.
  */
@@ -21,7 +21,8 @@ import {
   generatorStep,
   type Gan,
 } from '../../../trainer/core/gan'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'
 
 const config: TrainConfig = { ...DEFAULT_CONFIG, batch: 32, seed: 3, bnBatches: 8 }

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/fidelity
+ * @module test/trainer/export/fidelity
  * The export's dtype check: float32 against itself is exact; coarser storage moves more pixels.
  */
 import { describe, expect, it } from 'vitest'

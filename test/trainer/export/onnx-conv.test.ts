@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/onnx-conv
+ * @module test/trainer/export/onnx-conv
  * The exported ONNX graph of the conv generators (dcgan, cdcgan and a spec with every conv-layer
  * geometry), run by onnxruntime-web, agrees with the TS engine within 1e-4: an independent
  * statement of the math (NCHW, explicit BatchNormalization, Resize) against the folded NHWC

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/onnx
+ * @module test/trainer/export/onnx
  * The exported ONNX generator, run by onnxruntime-web, agrees with the folded TS forward pass
  * (an independent oracle: explicit BatchNormalization nodes vs BN folded into the dense layers).
  */

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/balance
+ * @module test/trainer/run/balance
  * Balance warnings on synthetic metric histories, each naming its remedy.
  */
 import { describe, expect, it } from 'vitest'

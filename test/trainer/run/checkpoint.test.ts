@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/checkpoint
+ * @module test/trainer/run/checkpoint
  * Checkpoints round-trip every variable and optimizer slot, detect corruption, and a resumed run
  * reproduces the uninterrupted run's losses exactly (same backend).
  */
@@ -24,7 +24,8 @@ import {
   type Gan,
 } from '../../../trainer/core/gan'
 import { readTensors } from '../../../trainer/core/models'
-import { initBackend, tf } from '../../../trainer/core/tf'
+import { initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'
 
 const data = syntheticMnist(48)

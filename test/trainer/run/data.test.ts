@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/data
+ * @module test/trainer/run/data
  * The idx reader on good and corrupt files, and the seeded batch sampler.
  */
 import { readFileSync, writeFileSync, rmSync } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * @module test/trainer/progress
+ * @module test/trainer/run/progress
  * The TTY bar and the plain-lines fallback.
  */
 import { describe, expect, it } from 'vitest'

@@ -1,10 +1,11 @@
 /**
- * @module test/trainer/tf
+ * @module test/trainer/core/backend
  * Backend selection: `auto` explains its choice, and a missing tfjs-node says how to install it.
  */
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
-import { BackendError, initBackend, tf } from '../../../trainer/core/tf'
+import { BackendError, initBackend } from '../../../trainer/core/backend'
+import { tf } from '../../../trainer/core/tf'
 
 const installed = (pkg: string): boolean => {
   try {
