@@ -8,7 +8,7 @@
  *   npm run train -- --loss wgan-gp --out runs/wgan                    # WGAN-GP critic
  *
  * Writes into --out: config.json, metrics.jsonl, samples/step-XXXXXX.png, checkpoint/, and at the
- * end generator/ (the edge's artifact), generator.onnx and losses.png. Ctrl-C checkpoints first.
+ * end generator/ (the edge's artifact), generator.onnx and losses.svg. Ctrl-C checkpoints first.
  *
  * The steps themselves run in a step engine (engine/step-engine.ts, chosen by
  * trainer/engines/create.ts); this file only sequences them. The tfjs GAN built here is the run's
@@ -323,7 +323,7 @@ async function main(): Promise<void> {
       `${result.bnAfter.meanAbsDiff.toFixed(4)} (with the training EMA: ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
   console.log(
-    `wrote ${out}/generator/, generator.onnx, losses.png, metrics.jsonl, samples/, checkpoint/`,
+    `wrote ${out}/generator/, generator.onnx, losses.svg, metrics.jsonl, samples/, checkpoint/`,
   )
   disposeGan(gan)
 }

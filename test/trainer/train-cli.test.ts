@@ -72,7 +72,7 @@ describe('npm run train', () => {
     for (const f of [
       'config.json',
       'metrics.jsonl',
-      'losses.png',
+      'losses.svg',
       'generator.onnx',
       'generator/manifest.json',
       'generator/weights.bin',

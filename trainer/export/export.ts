@@ -1,7 +1,7 @@
 /**
  * @module trainer/export/export
  * Turns a trained GAN into the run's deliverables: `generator/` (the artifact the edge serves),
- * `generator.onnx` and `losses.png`.
+ * `generator.onnx` and `losses.svg` (the loss chart, shared/render/loss-chart).
  *
  * BatchNorm statistics: the edge runs BN in inference mode (that is what makes a seed
  * deterministic), so the moving statistics must be good population estimates. The EMA kept during
@@ -17,8 +17,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DTYPES, type Dtype, type Manifest } from '../../shared/model/weights'
 import { sampleLatents } from '../../shared/latent/latent'
+import { renderLossChart, type LossPoint } from '../../shared/render/loss-chart'
 import { writeArtifact } from './artifact'
-import { renderLossChart, type LossPoint } from './chart'
 import { loadCheckpoint, restoreGan } from '../run/checkpoint'
 import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from '../cli'
 import { isEntry } from '../entry'
@@ -146,7 +146,7 @@ export interface ExportResult {
 }
 
 /**
- * Re-estimates BN statistics, then writes `generator/`, `generator.onnx` and `losses.png` into
+ * Re-estimates BN statistics, then writes `generator/`, `generator.onnx` and `losses.svg` into
  * `runDir`. With a weight average (`--ema`), G's weights are first replaced by the average, and
  * the statistics re-estimated for those. Mutates G (checkpoint first if training continues).
  */
@@ -182,7 +182,7 @@ export async function exportRun(
     },
   })
   writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(gan.model, tensors))
-  writeFileAtomic(join(runDir, 'losses.png'), renderLossChart(readMetrics(runDir)))
+  writeFileAtomic(join(runDir, 'losses.svg'), renderLossChart(readMetrics(runDir)))
   return { manifest, bnBefore, bnAfter, fidelity }
 }
 

@@ -70,7 +70,7 @@ describe('export', () => {
       'generator/manifest.json',
       'generator/weights.bin',
       'generator.onnx',
-      'losses.png',
+      'losses.svg',
     ]) {
       expect(existsSync(join(dir, f))).toBe(true)
     }
