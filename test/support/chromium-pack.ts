@@ -32,6 +32,9 @@
  * build left it there; two test files unpacking at once would also write the same file. The
  * archives are inflated the way the package does it (node:zlib brotli, then its own `tar-fs`
  * dependency), into a temporary folder renamed into place, so a reader sees all or nothing.
+ *
+ * Run: `eval "$(npx tsx test/support/chromium-pack.ts)"` unpacks and exports the Vulkan variables
+ * into a shell, for WebGPU outside the tests (`npm run bench:train -- --backends webgpu`).
  */
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
@@ -84,6 +87,18 @@ export function browserEnv(pack: ChromiumPack): Record<string, string> {
     ...(process.env as Record<string, string>),
     LD_LIBRARY_PATH: prependPath(pack.libraryPath, process.env.LD_LIBRARY_PATH),
     FONTCONFIG_PATH: pack.dir,
+  }
+}
+
+/**
+ * The environment that points Vulkan (Dawn's, or any loader's) at the unpacked SwiftShader.
+ * @example Object.assign(process.env, vulkanEnv(pack)) // before starting a process that uses it
+ */
+export function vulkanEnv(pack: ChromiumPack): Record<string, string> {
+  return {
+    VK_ICD_FILENAMES: pack.icdFile,
+    VK_DRIVER_FILES: pack.icdFile,
+    LD_LIBRARY_PATH: prependPath([pack.dir], process.env.LD_LIBRARY_PATH),
   }
 }
 
@@ -168,4 +183,17 @@ function fontsConf(dir: string): string {
     '</fontconfig>',
     '',
   ].join('\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  unpackChromium().then(
+    (pack) => {
+      const vars = Object.entries(vulkanEnv(pack)).map(([k, v]) => `${k}='${v}'`)
+      console.log(`export ${vars.join(' ')}`)
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err)
+      process.exit(1)
+    },
+  )
 }

@@ -13,18 +13,14 @@
  * tests' own skip or strict-mode failure.
  */
 import { BROWSER_ENV } from './browser'
-import { PACK_ERROR_ENV, prependPath, unpackChromium } from './chromium-pack'
+import { PACK_ERROR_ENV, unpackChromium, vulkanEnv } from './chromium-pack'
 
 export default async function setup(): Promise<void> {
   const userVulkan = Boolean(process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES)
   if (userVulkan && process.env[BROWSER_ENV]) return
   try {
     const pack = await unpackChromium()
-    if (!userVulkan) {
-      process.env.VK_ICD_FILENAMES = pack.icdFile
-      process.env.VK_DRIVER_FILES = pack.icdFile
-      process.env.LD_LIBRARY_PATH = prependPath([pack.dir], process.env.LD_LIBRARY_PATH)
-    }
+    if (!userVulkan) Object.assign(process.env, vulkanEnv(pack))
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)
     process.env[PACK_ERROR_ENV] = reason
