@@ -147,25 +147,26 @@ async function unpack(): Promise<ChromiumPack> {
       createBrotliDecompress(),
       tarFs.extract(tmp, { chown: false }),
     )
-  await Promise.all([
-    pipeline(
-      createReadStream(join(bin, 'chromium.br')),
-      createBrotliDecompress(),
-      createWriteStream(join(tmp, 'chromium'), { mode: 0o755 }),
-    ),
-    untar('swiftshader.tar.br'),
-    untar('al2023.tar.br'),
-    untar('fonts.tar.br'),
-  ])
-  await writeFile(join(tmp, 'fonts.conf'), fontsConf(dir))
-  for (const file of [pack.executable, pack.icdFile, join(dir, 'lib', 'libnss3.so')]) {
-    const unpacked = join(tmp, file.slice(dir.length))
-    if (!existsSync(unpacked)) throw new Error(`Expected ${unpacked} in the ${PACKAGE} archives.`)
-  }
   try {
+    await Promise.all([
+      pipeline(
+        createReadStream(join(bin, 'chromium.br')),
+        createBrotliDecompress(),
+        createWriteStream(join(tmp, 'chromium'), { mode: 0o755 }),
+      ),
+      untar('swiftshader.tar.br'),
+      untar('al2023.tar.br'),
+      untar('fonts.tar.br'),
+    ])
+    await writeFile(join(tmp, 'fonts.conf'), fontsConf(dir))
+    for (const file of [pack.executable, pack.icdFile, join(dir, 'lib', 'libnss3.so')]) {
+      const unpacked = join(tmp, file.slice(dir.length))
+      if (!existsSync(unpacked)) throw new Error(`Expected ${unpacked} in the ${PACKAGE} archives.`)
+    }
     await rename(tmp, dir)
   } catch (err) {
-    // Another process unpacked the same version first: keep its folder.
+    // A half-unpacked folder never stays; if another process unpacked the same version first
+    // (the rename fails), its folder is kept.
     await rm(tmp, { recursive: true, force: true })
     if (!existsSync(dir)) throw err
   }
