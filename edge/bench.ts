@@ -18,6 +18,8 @@
  * Run: `[MODEL=<name>] npm run bench:edge [-- --duration 20 --rounds 20 --connections 10
  *   --images 2000]`
  */
+// Named here too, so programs that import this file for its flag table (the tests) see the types.
+/// <reference path="./autocannon.d.ts" />
 import autocannon from 'autocannon'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'

@@ -173,7 +173,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(tmp, data)
     renameSync(tmp, path)
   } catch (err) {
-    rmSync(tmp, { force: true })
+    try {
+      rmSync(tmp, { force: true })
+    } catch {
+      // The temp file's name itself was refused (ENAMETOOLONG): there is nothing to remove.
+    }
     removeDirs(created)
     throw err
   }

@@ -206,8 +206,7 @@ export const EXPORT_FLAGS = {
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), EXPORT_FLAGS, {
     usage: 'npm run export -- --run DIR [flags]',
-    summary:
-      'Re-exports a run from its checkpoint: generator/, generator.onnx and losses.png.',
+    summary: 'Re-exports a run from its checkpoint: generator/, generator.onnx and losses.png.',
   })
   const runDir = flags.run
   if (!runDir) throw new UsageError('Expected --run DIR (a training run folder), but got none.')
@@ -221,15 +220,14 @@ async function main(): Promise<void> {
       `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`,
     )
   }
+  const bnBatches =
+    flags.bnBatches === undefined
+      ? undefined
+      : parseNumber('bn-batches', flags.bnBatches, { min: 1, integer: true })
   const checkpoint = loadCheckpoint(runDir)
   assertWritableDir('run', runDir)
   const config = { ...DEFAULT_CONFIG, ...checkpoint.meta.config } // older runs lack newer keys
-  if (flags.bnBatches !== undefined) {
-    config.bnBatches = parseNumber('bn-batches', flags.bnBatches, {
-      min: 1,
-      integer: true,
-    })
-  }
+  if (bnBatches !== undefined) config.bnBatches = bnBatches
   const choice = await initBackend(backend)
   const gan = createGan(config, checkpoint.model)
   restoreGan(gan, checkpoint)
