@@ -284,7 +284,8 @@ async function main(): Promise<void> {
   )
   console.log(
     `BatchNorm re-estimated over ${config.bnBatches}×${BN_BATCH} latents: inference vs training-mode mean |Δpixel| ` +
-      `${result.bnAfter.meanAbsDiff.toFixed(4)} (with the moving statistics from training: ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
+      `${result.bnAfter.meanAbsDiff.toFixed(4)} ` +
+      `(with the moving statistics from training: ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
   console.log(
     `wrote ${out}/generator/, generator.onnx, losses.png, metrics.jsonl, samples/, checkpoint/`,
