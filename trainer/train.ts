@@ -70,6 +70,9 @@ async function main(): Promise<void> {
   }
   config = { ...config, out: config.out || defaultRunDir() }
   const out = config.out
+  // Checked before any work, but created only with the run's first file (writeConfig, after the
+  // backend is up): a run that fails its checks leaves no empty folder.
+  prepareRunDir(out, checkpoint !== undefined)
 
   // --- data --------------------------------------------------------------------------------------
   let data
@@ -94,8 +97,7 @@ async function main(): Promise<void> {
     )
   }
 
-  // --- backend and output folder -----------------------------------------------------------------
-  prepareRunDir(out, checkpoint !== undefined)
+  // --- backend ----------------------------------------------------------------------------------
   let choice
   try {
     choice = await initBackend(config.backend)
@@ -282,7 +284,8 @@ async function main(): Promise<void> {
   )
   console.log(
     `BatchNorm re-estimated over ${config.bnBatches}×${BN_BATCH} latents: inference vs training-mode mean |Δpixel| ` +
-      `${result.bnAfter.meanAbsDiff.toFixed(4)} (with the training EMA: ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
+      `${result.bnAfter.meanAbsDiff.toFixed(4)} ` +
+      `(with the moving statistics from training: ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
   console.log(
     `wrote ${out}/generator/, generator.onnx, losses.png, metrics.jsonl, samples/, checkpoint/`,

@@ -49,7 +49,8 @@ describe('export', () => {
     // Pixels live in [-1, 1]; 0.05 mean |Δ| is about 6 grey levels of 255. The floor is the
     // training-mode side's own noise: 256 samples estimate the batch statistics.
     console.log(
-      `BN check: mean |Δ| ${before.meanAbsDiff.toFixed(4)} with the EMA, ${after.meanAbsDiff.toFixed(4)} re-estimated`,
+      `BN check: mean |Δ| ${before.meanAbsDiff.toFixed(4)} with the moving statistics from ` +
+        `training, ${after.meanAbsDiff.toFixed(4)} re-estimated`,
     )
     expect(after.meanAbsDiff).toBeLessThan(0.05)
     expect(after.meanAbsDiff).toBeLessThan(before.meanAbsDiff)
