@@ -1,7 +1,8 @@
 /**
  * @module trainer/export
  * Turns a trained GAN into the run's deliverables: `generator/` (the artifact the edge serves),
- * `generator.onnx` and `losses.png`.
+ * `generator.onnx` and `losses.png`, and with `--single-file` also `generator.dgm`, the same model
+ * as one file (shared/model-file).
  *
  * BatchNorm statistics: the edge runs BN in inference mode (that is what makes a seed
  * deterministic), so the moving statistics must be good population estimates. The EMA kept during
@@ -12,12 +13,13 @@
  *
  * Also a command, re-exporting a run from its checkpoint (e.g. with another dtype):
  *   npm run export -- --run runs/smoke [--dtype q8] [--bn-batches 50] [--backend wasm]
+ *     [--single-file]
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DTYPES, type Dtype, type Manifest } from '../shared/weights'
 import { sampleLatents } from '../shared/latent'
-import { writeArtifact } from './artifact'
+import { writeArtifact, writeModelFile } from './artifact'
 import { renderLossChart, type LossPoint } from './chart'
 import { loadCheckpoint, restoreGan } from './checkpoint'
 import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
@@ -135,6 +137,9 @@ export function readMetrics(runDir: string): LossPoint[] {
     .map((line) => JSON.parse(line) as LossPoint)
 }
 
+/** The single-file model `exportRun` writes beside `generator/` when asked. */
+export const MODEL_FILE = 'generator.dgm'
+
 /** What `exportRun` wrote and measured. */
 export interface ExportResult {
   manifest: Manifest
@@ -146,14 +151,16 @@ export interface ExportResult {
 
 /**
  * Re-estimates BN statistics, then writes `generator/`, `generator.onnx` and `losses.png` into
- * `runDir`. With a weight average (`--ema`), G's weights are first replaced by the average, and
- * the statistics re-estimated for those. Mutates G (checkpoint first if training continues).
+ * `runDir` (and `generator.dgm` with `singleFile`). With a weight average (`--ema`), G's weights
+ * are first replaced by the average, and the statistics re-estimated for those. Mutates G
+ * (checkpoint first if training continues).
  */
 export async function exportRun(
   runDir: string,
   gan: Gan,
   info: RunInfo,
   dtype: Dtype = info.config.dtype,
+  { singleFile = false }: { singleFile?: boolean } = {},
 ): Promise<ExportResult> {
   if (gan.gAverage) loadAverage(gan.gAverage, gan.g)
   const bnBefore = await batchNormCheck(gan)
@@ -180,6 +187,8 @@ export async function exportRun(
       ...(fidelity ? { dtypeFidelity: fidelity } : {}),
     },
   })
+  // Packed from the folder just written, so the one file is byte for byte the same model.
+  if (singleFile) writeModelFile(join(runDir, 'generator'), join(runDir, MODEL_FILE))
   writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(gan.model, tensors))
   writeFileAtomic(join(runDir, 'losses.png'), renderLossChart(readMetrics(runDir)))
   return { manifest, bnBefore, bnAfter, fidelity }
@@ -191,6 +200,7 @@ async function main(): Promise<void> {
     dtype: 'string',
     bnBatches: 'string',
     backend: 'string',
+    singleFile: 'boolean',
   })
   const runDir = flags.run as string | undefined
   if (!runDir) throw new UsageError('Expected --run DIR (a training run folder), but got none.')
@@ -221,11 +231,13 @@ async function main(): Promise<void> {
     gan,
     { ...meta, config, steps: meta.step },
     dtype ?? config.dtype,
+    { singleFile: flags.singleFile === true },
   )
   console.log(
     `exported ${join(runDir, 'generator')} (${result.manifest.dtype}, step ${meta.step}, backend ${choice.backend}); ` +
       `BN train-vs-inference mean |Δ| ${result.bnAfter.meanAbsDiff.toFixed(4)} (EMA ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
+  if (flags.singleFile) console.log(`wrote ${join(runDir, MODEL_FILE)}: the same model, one file`)
   const f = result.fidelity
   if (f) {
     console.log(
