@@ -1,10 +1,10 @@
 /**
  * @module tools/budget
  * The worker's size budget: 1 MiB gzip for the whole bundle, model included, as wrangler measures
- * it (its "Total Upload: … / gzip: … KiB" line, the gzip of all modules together). Cloudflare
- * itself accepts more (3 MiB on the free plan); the budget is this project's promise that a
- * worker starts fast and fits anywhere, so `build:edge` and `deploy` refuse a bundle over it
- * unless asked (`--allow-over-budget` or `ALLOW_OVER_BUDGET=1`).
+ * it (its "Total Upload: … / gzip: … KiB" line, the gzip of all modules together). Cloudflare's
+ * own limit is higher and depends on the plan; the budget is this project's promise that a worker
+ * starts fast on any plan, so `build:edge` and `deploy` refuse a bundle over it unless asked
+ * (`--allow-over-budget` or `ALLOW_OVER_BUDGET=1`).
  */
 import { gzipSync } from 'node:zlib'
 import type { Dtype } from '../shared/weights'
