@@ -1,7 +1,8 @@
 /**
  * @module trainer/export
  * Turns a trained GAN into the run's deliverables: `generator/` (the artifact the edge serves),
- * `generator.onnx` and `losses.png`.
+ * `generator.onnx` and `losses.png`, and with `--single-file` also `generator.dgm`, the same model
+ * as one file (shared/model-file).
  *
  * BatchNorm statistics: the edge runs BN in inference mode (that is what makes a seed
  * deterministic), so the moving statistics must be good population estimates. The moving
@@ -13,12 +14,13 @@
  *
  * Also a command, re-exporting a run from its checkpoint (e.g. with another dtype):
  *   npm run export -- --run runs/smoke [--dtype q8] [--bn-batches 50] [--backend wasm]
+ *     [--single-file]
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DTYPES, type Dtype, type Manifest } from '../shared/weights'
 import { sampleLatents } from '../shared/latent'
-import { writeArtifact } from './artifact'
+import { writeArtifact, writeModelFile } from './artifact'
 import { renderLossChart, type LossPoint } from './chart'
 import { loadCheckpoint, restoreGan } from './checkpoint'
 import { assertWritableDir, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
@@ -137,6 +139,9 @@ export function readMetrics(runDir: string): LossPoint[] {
     .map((line) => JSON.parse(line) as LossPoint)
 }
 
+/** The single-file model `exportRun` writes beside `generator/` when asked. */
+export const MODEL_FILE = 'generator.dgm'
+
 /** What `exportRun` wrote and measured. */
 export interface ExportResult {
   manifest: Manifest
@@ -148,14 +153,16 @@ export interface ExportResult {
 
 /**
  * Re-estimates BN statistics, then writes `generator/`, `generator.onnx` and `losses.png` into
- * `runDir`. With a weight average (`--ema`), G's weights are first replaced by the average, and
- * the statistics re-estimated for those. Mutates G (checkpoint first if training continues).
+ * `runDir` (and `generator.dgm` with `singleFile`). With a weight average (`--ema`), G's weights
+ * are first replaced by the average, and the statistics re-estimated for those. Mutates G
+ * (checkpoint first if training continues).
  */
 export async function exportRun(
   runDir: string,
   gan: Gan,
   info: RunInfo,
   dtype: Dtype = info.config.dtype,
+  { singleFile = false }: { singleFile?: boolean } = {},
 ): Promise<ExportResult> {
   if (gan.gAverage) loadAverage(gan.gAverage, gan.g)
   const bnBefore = await batchNormCheck(gan)
@@ -182,6 +189,8 @@ export async function exportRun(
       ...(fidelity ? { dtypeFidelity: fidelity } : {}),
     },
   })
+  // Packed from the folder just written, so the one file is byte for byte the same model.
+  if (singleFile) writeModelFile(join(runDir, 'generator'), join(runDir, MODEL_FILE))
   writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(gan.model, tensors))
   writeFileAtomic(join(runDir, 'losses.png'), renderLossChart(readMetrics(runDir)))
   return { manifest, bnBefore, bnAfter, fidelity }
@@ -201,6 +210,10 @@ export const EXPORT_FLAGS = {
     description: 'batches of 256 latents re-estimating BatchNorm',
   },
   backend: { value: BACKENDS.join('|'), default: 'auto', description: 'tfjs backend' },
+  singleFile: {
+    type: 'boolean',
+    description: 'also write generator.dgm, the same model in one file',
+  },
 } as const satisfies FlagTable
 
 async function main(): Promise<void> {
@@ -237,12 +250,14 @@ async function main(): Promise<void> {
     gan,
     { ...meta, config, steps: meta.step },
     dtype ?? config.dtype,
+    { singleFile: flags.singleFile === true },
   )
   console.log(
     `exported ${join(runDir, 'generator')} (${result.manifest.dtype}, step ${meta.step}, backend ${choice.backend}); ` +
       `BN train-vs-inference mean |Δ| ${result.bnAfter.meanAbsDiff.toFixed(4)} ` +
       `(with the moving statistics from training ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
+  if (flags.singleFile) console.log(`wrote ${join(runDir, MODEL_FILE)}: the same model, one file`)
   const f = result.fidelity
   if (f) {
     console.log(
