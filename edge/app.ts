@@ -16,13 +16,15 @@
  *
  * Every route rejects unknown, repeated and malformed query parameters with a 400 JSON error
  * naming the parameter, so each image has exactly one URL per seed. HEAD is answered like GET
- * without the body. Errors are `{ "error": "…" }`; a query string never yields a 5xx.
+ * without the body; any other method on a route's path is a 405 with `Allow`. Errors are
+ * `{ "error": "…" }`; a query string never yields a 5xx.
  */
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { cors } from 'hono/cors'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
+import { TrieRouter } from 'hono/router/trie-router'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { validator } from 'hono/validator'
 import { seedLabel } from '../shared/latent/condition'
@@ -42,6 +44,8 @@ export interface AppEnv {
 }
 
 const ROUTES = 'GET /, /generate, /grid, /interpolate, /model or /healthz'
+/** What every route answers; OPTIONS is the CORS preflight, answered on any path. */
+const ALLOW = 'GET, HEAD, OPTIONS'
 // /grid's n without its default: 16 digits, or one row of every class with digit=all.
 const GRID_N = { min: COUNT.min, max: COUNT.max } as const
 // Error paths are echoed back; cap them so a 64 KiB URL does not become a 64 KiB error body.
@@ -169,11 +173,18 @@ export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
   })
 
   addDemoRoutes(app, withModel)
+  // Taken before the bench routes are mounted: without BENCH they stay a 404 for every method.
+  const paths = routePaths(app)
   app.route('/__bench', benchRoutes(withModel))
 
   app.notFound((c) => {
     const path = c.req.path.slice(0, MAX_PATH_ECHO)
-    return errorJson(c, 404, `Expected ${ROUTES}, but got ${c.req.method} ${path}.`)
+    const { method } = c.req
+    if (method !== 'GET' && method !== 'HEAD' && paths.match('GET', c.req.path)[0].length > 0) {
+      const message = `Expected GET or HEAD for ${path}, but got ${method}.`
+      return errorJson(c, 405, message, { Allow: ALLOW })
+    }
+    return errorJson(c, 404, `Expected ${ROUTES}, but got ${method} ${path}.`)
   })
 
   app.onError((err, c) => {
@@ -188,7 +199,22 @@ export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
   return app
 }
 
-function errorJson(c: Context<AppEnv>, status: ContentfulStatusCode, message: string): Response {
+/**
+ * The paths of the GET routes registered so far, as a router: a request that matches one with
+ * another method gets a 405 instead of a 404, for every route at once (a new route needs no line).
+ */
+function routePaths(app: Hono<AppEnv>): TrieRouter<true> {
+  const router = new TrieRouter<true>()
+  for (const { method, path } of app.routes) if (method === 'GET') router.add('GET', path, true)
+  return router
+}
+
+function errorJson(
+  c: Context<AppEnv>,
+  status: ContentfulStatusCode,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   // Errors are never cached: a 503 is transient and a 400/404 is cheap to recompute.
-  return c.json({ error: message }, status, { 'Cache-Control': 'no-store' })
+  return c.json({ error: message }, status, { ...headers, 'Cache-Control': 'no-store' })
 }

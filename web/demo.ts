@@ -224,6 +224,8 @@ async function loadEngine(): Promise<Engine> {
   // The WebAssembly kernel gives the same bits as the JS path, only faster; a browser without
   // wasm SIMD falls back to JS.
   const kernel = await WebAssembly.compile(KERNEL_BYTES).catch(() => undefined)
+  // Which path draws the digits, for the end-to-end test to check.
+  canvas.dataset.kernel = kernel === undefined ? 'js' : 'wasm'
   const generator = createGenerator(decodeWeights(config.manifest, payload), { kernel })
   return createEngine(generator, () => performance.now())
 }
