@@ -1,6 +1,6 @@
 /**
  * @module web/demo
- * The demo page's script (bundled by tools/build-web.ts, served by edge/demo.ts). It fetches the model
+ * The demo page's script (bundled by tools/build-web.ts, served by edge/routes/demo.ts). It fetches the model
  * payload once, decodes and checks it with the shared engine, then renders every change of the
  * controls into a canvas within the same frame: the digit or the 8 × 8 grid, moved along the walk
  * to the target seed and along the latent directions. The state goes back into the URL after each

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../edge/app'
-import { SCRIPT_PATH } from '../../edge/demo'
+import { SCRIPT_PATH } from '../../edge/routes/demo'
 import { createModelLoader } from '../../edge/model'
 import { decodeWeights } from '../../shared/model/weights'
 import manifest from '../fixtures/tiny-model/manifest.json'
