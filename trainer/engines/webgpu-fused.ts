@@ -20,7 +20,13 @@
  * @example const engine = await WebgpuStep.create(gan, config.dSteps, batches)
  */
 /// <reference types="@webgpu/types" />
-import type { EngineState, LossTotals, NamedTensors, StepEngine } from '../../engine/step-engine'
+import {
+  LossSums,
+  type EngineState,
+  type LossTotals,
+  type NamedTensors,
+  type StepEngine,
+} from '../../engine/step-engine'
 import { drawLabels, type Gan } from '../core/gan'
 import { readGanState } from '../core/gan-state'
 import type { RealBatch, RealBatches } from '../run/data'
@@ -54,7 +60,7 @@ export class WebgpuStep implements StepEngine {
   private readonly gOps: Op[]
   private tD: number
   private tG: number
-  private sums: LossTotals = { dLoss: 0, dAcc: 0, gLoss: 0, steps: 0 }
+  private readonly losses = new LossSums()
   step = 0
 
   private constructor(
@@ -166,18 +172,13 @@ export class WebgpuStep implements StepEngine {
     for (let i = 0; i < n; i++) {
       const reals = Array.from({ length: dSteps }, (_, k) => this.batches(this.step * dSteps + k))
       const r = await this.runStep(this.step, reals)
-      this.sums.dLoss += r.dLoss
-      this.sums.dAcc += r.dAcc
-      this.sums.gLoss += r.gLoss
-      this.sums.steps += 1
+      this.losses.add(r.dLoss, r.dAcc, r.gLoss)
       this.step += 1
     }
   }
 
   async readLosses(): Promise<LossTotals> {
-    const out = this.sums
-    this.sums = { dLoss: 0, dAcc: 0, gLoss: 0, steps: 0 }
-    return out
+    return this.losses.take()
   }
 
   /** Dispatches per D update and per G update, as recorded. */
