@@ -145,7 +145,10 @@ export function sampleGray(modelDir: string, n: number): { gray: Uint8Array; lab
   for (let i = 0; i < n; i++)
     gray.set(toGray(images.subarray(i * PIXELS, (i + 1) * PIXELS)), i * PIXELS)
   if (generator.classes === 0) return { gray }
-  return { gray, labels: Uint8Array.from({ length: n }, (_, i) => seedLabel(i, generator.classes)!) }
+  return {
+    gray,
+    labels: Uint8Array.from({ length: n }, (_, i) => seedLabel(i, generator.classes)!),
+  }
 }
 
 /** Runs the whole evaluation; `log` gets one line per phase with its time. */
