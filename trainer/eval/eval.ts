@@ -1,17 +1,19 @@
 /**
  * @module trainer/eval/eval
  * Measures a generator artifact with the MNIST classifier (trainer/eval/classifier.ts):
- * FID against the MNIST test set beside the real-vs-real floor, Inception Score, class histogram,
- * coverage and KL from uniform, and a memorization check.
+ * FID against the MNIST test set beside real digits' FID at the same n, Inception Score, class
+ * histogram, coverage and KL from uniform, and a memorization check.
  *
  * Run: `npm run eval -- --model models/default [--n 10000] [--json out.json] [--record]
- *       [--backend wasm] [--nn-train 10000] [--classifier models/classifier] [--data-dir DIR]`
+ *       [--backend wasm] [--floor-sets 5] [--nn-train 10000] [--classifier models/classifier]
+ *       [--data-dir DIR]`
  *
  * - Samples: seeds 0..N−1 through the shared latent sampler and forward pass (the edge's code),
  *   quantized to the 8-bit pixels the edge serves (`toGray`), then scaled back to [-1, 1].
  * - FID: classifier feature layer (128-d), N samples vs all 10 000 MNIST test digits. The floor is
- *   the same statistic for the first N MNIST training digits vs test: what a perfect generator
- *   would score at this N (FID is biased upwards for small N, so compare at equal N).
+ *   the same statistic for real digits at the same N: the mean (and range) over `--floor-sets`
+ *   disjoint sets of N training digits vs test (trainer/eval/fid-floor.ts). FID is biased upwards at
+ *   small N, so a score is compared with the floor at its own N, never with one at another N.
  * - Inception Score: one split over all N; the test set's own score is printed beside it.
  * - Conditional models: seed i draws digit i mod 10 (shared/latent/condition), and the classifier's
  *   agreement with the requested digit is reported overall and per digit.
@@ -38,6 +40,7 @@ import {
 import { loadMnist } from '../run/data'
 import { parseFlags, type FlagTable } from '../flags'
 import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
+import { fidFloor } from './fid-floor'
 import { requireFlag } from '../generate'
 import { loadKernel } from '../kernel'
 import { sampleImages } from '../sample'
@@ -64,6 +67,8 @@ export interface EvalConfig {
   record: boolean
   backend: BackendName
   classifier: string
+  /** Disjoint sets of N training digits averaged into the FID floor (fewer if 60k / N is less). */
+  floorSets: number
   nnTrain: number
   dataDir?: string
 }
@@ -84,8 +89,16 @@ export interface SetScores {
 export interface EvalResult {
   n: number
   fid: number
-  /** FID of the first N training digits vs the test set: the best a generator can do at this N. */
+  /**
+   * FID of N real training digits vs the test set, the mean over `fidFloorSets` disjoint sets of
+   * N: what real digits score at this N (a reference, not a bound; trainer/eval/fid-floor.ts).
+   */
   fidFloor: number
+  /** The sample count of the floor: always `n`, recorded so a manifest says so itself. */
+  fidFloorN: number
+  fidFloorSets: number
+  /** Lowest and highest FID among the floor's sets. */
+  fidFloorRange: [number, number]
   inceptionScore: number
   /** Inception Score of the MNIST test set (the classifier's own ceiling). */
   inceptionScoreReal: number
@@ -140,7 +153,10 @@ export function sampleGray(modelDir: string, n: number): { gray: Uint8Array; lab
   for (let i = 0; i < n; i++)
     gray.set(toGray(images.subarray(i * PIXELS, (i + 1) * PIXELS)), i * PIXELS)
   if (generator.classes === 0) return { gray }
-  return { gray, labels: Uint8Array.from({ length: n }, (_, i) => seedLabel(i, generator.classes)!) }
+  return {
+    gray,
+    labels: Uint8Array.from({ length: n }, (_, i) => seedLabel(i, generator.classes)!),
+  }
 }
 
 /** Runs the whole evaluation; `log` gets one line per phase with its time. */
@@ -170,15 +186,17 @@ export async function evaluate(
   try {
     const generated = await scoreImages(classifier, gray, config.n)
     const real = await scoreImages(classifier, test.images, test.count)
-    const floor = await scoreImages(
-      classifier,
-      train.images.subarray(0, config.n * PIXELS),
-      config.n,
-    )
-    phase('classified generated, test and train subset in')
+    phase('classified generated and test images in')
     const fid = frechetDistance(generated.stats, real.stats)
-    const fidFloor = frechetDistance(floor.stats, real.stats)
-    phase('Fréchet distances in')
+    const floor = await fidFloor(
+      train.images,
+      train.count,
+      config.n,
+      config.floorSets,
+      real.stats,
+      async (images, n) => (await scoreImages(classifier, images, n)).stats,
+    )
+    phase(`FID and its floor (${floor.sets} sets of ${floor.n} training digits) in`)
     const trainSubset = Math.min(config.nnTrain, train.count)
     const realQueries = Math.min(config.n, test.count)
     const reference = unitPixels(train.images.subarray(0, trainSubset * PIXELS))
@@ -192,7 +210,10 @@ export async function evaluate(
     return {
       n: config.n,
       fid,
-      fidFloor,
+      fidFloor: floor.mean,
+      fidFloorN: floor.n,
+      fidFloorSets: floor.sets,
+      fidFloorRange: [floor.min, floor.max],
       inceptionScore: generated.inceptionScore,
       inceptionScoreReal: real.inceptionScore,
       histogram: generated.histogram,
@@ -222,9 +243,12 @@ export function formatTable(r: EvalResult): string {
   const f = (x: number, digits = 2): string => x.toFixed(digits)
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
   const m = r.memorization
+  const [lo, hi] = r.fidFloorRange
+  const sets = `${r.fidFloorSets} × ${r.fidFloorN} train digits`
+  const floor = `${f(r.fidFloor)} (${f(lo)}–${f(hi)}; ${sets})`
   const rows: [string, string, string][] = [
     ['metric', `generated (n=${r.n})`, 'real MNIST'],
-    ['FID vs test (lower is better)', f(r.fid), `${f(r.fidFloor)} (train[0..${r.n}) vs test)`],
+    ['FID vs test (lower is better)', f(r.fid), floor],
     ['Inception Score (max 10)', f(r.inceptionScore), `${f(r.inceptionScoreReal)} (test)`],
     ['classes with >= 5%', `${r.coverage}/10`, `${r.coverageReal}/10`],
     ['KL(histogram || uniform)', f(r.klFromUniform, 4), f(r.klFromUniformReal, 4)],
@@ -268,6 +292,11 @@ export const EVAL_FLAGS = {
     shownDefault: 'models/classifier',
     description: 'the MNIST classifier whose features FID uses',
   },
+  floorSets: {
+    value: 'N',
+    default: 5,
+    description: "disjoint sets of n training digits the FID floor averages, 1..30",
+  },
   nnTrain: {
     value: 'N',
     default: 10000,
@@ -298,6 +327,10 @@ export async function main(argv: string[]): Promise<void> {
     record: flags.record === true,
     backend: backend as BackendName,
     classifier: flags.classifier ?? EVAL_FLAGS.classifier.default,
+    floorSets:
+      flags.floorSets === undefined
+        ? EVAL_FLAGS.floorSets.default
+        : parseNumber('floor-sets', flags.floorSets, { min: 1, max: 30, integer: true }),
     nnTrain:
       flags.nnTrain === undefined
         ? EVAL_FLAGS.nnTrain.default

@@ -139,12 +139,32 @@ describe('npm run eval', () => {
         record: false,
         backend: 'wasm',
         classifier: join(process.cwd(), 'models/classifier'),
+        floorSets: 3,
         nnTrain: 500,
       },
       () => {},
     )
     expect(r.n).toBe(200)
     expect(r.fid).toBeGreaterThan(10 * r.fidFloor)
+    // The floor is real digits' FID at the score's own n: 3 disjoint sets of 200 training digits.
+    expect(r.fidFloorN).toBe(200)
+    expect(r.fidFloorSets).toBe(3)
+    const c = loadClassifier()
+    try {
+      const realStats = (await scoreImages(c, test.images, test.count)).stats
+      const at = async (n: number, k: number): Promise<number> => {
+        const set = train.images.subarray(k * n * PIXELS, (k + 1) * n * PIXELS)
+        return frechetDistance((await scoreImages(c, set, n)).stats, realStats)
+      }
+      const fids = [await at(200, 0), await at(200, 1), await at(200, 2)]
+      expect(r.fidFloor).toBeCloseTo((fids[0] + fids[1] + fids[2]) / 3, 6)
+      expect(r.fidFloorRange).toEqual([Math.min(...fids), Math.max(...fids)])
+      // At 10× the n the floor is far lower (FID's small-sample bias): a floor taken at another n
+      // than the score's would be off by more than the score differences it is meant to judge.
+      expect(await at(2000, 0)).toBeLessThan(r.fidFloorRange[0] / 2)
+    } finally {
+      disposeClassifier(c)
+    }
     expect(r.inceptionScoreReal).toBeGreaterThan(9)
     expect(r.coverageReal).toBe(10)
     expect(r.klFromUniformReal).toBeLessThan(0.01)
@@ -153,7 +173,7 @@ describe('npm run eval', () => {
     expect(r.memorization.trainSubset).toBe(500)
     expect(r.memorization.realQueries).toBe(200)
     const table = formatTable(r)
-    expect(table).toMatch(/FID vs test/)
+    expect(table).toMatch(/FID vs test.*3 × 200 train digits/)
     expect(table).toMatch(/Inception Score/)
     expect(table).toMatch(/class histogram: 0:/)
   })
@@ -167,6 +187,8 @@ describe('npm run eval', () => {
     const manifest = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'))
     expect(manifest.eval.fid).toBe(written.fid)
     expect(manifest.eval.n).toBe(100)
+    expect(manifest.eval.fidFloorN).toBe(100)
+    expect(manifest.eval.fidFloor).toBe(written.fidFloor)
     expect(written.classifier.sha256).toMatch(/^[0-9a-f]{64}$/)
   })
 
@@ -174,6 +196,9 @@ describe('npm run eval', () => {
     await expect(main(['--n', '100'])).rejects.toThrow(UsageError)
     await expect(main(['--model', model, '--n', '1'])).rejects.toThrow(
       /Expected --n to be an integer >= 2/,
+    )
+    await expect(main(['--model', model, '--floor-sets', '0'])).rejects.toThrow(
+      /Expected --floor-sets to be an integer >= 1/,
     )
   })
 })
