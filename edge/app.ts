@@ -11,6 +11,8 @@
  *   (edge/routes/interpolate)
  * - `GET /model` the manifest summary; `GET /healthz` 200 or 503
  * - `GET /` the live demo page, with its script and the model payload (edge/routes/demo)
+ * - `GET /train` the page that trains a GAN in the browser (edge/routes/train); its scripts, the
+ *   CPU step and the MNIST files are static assets under `/train/`, not routes of this app
  *
  * `digit` (0..9) picks the class of a conditional model; without it the seed picks it
  * (`seedLabel`: seed mod 10), so `?seed=42` and `?seed=42&digit=2` are the same image, with the
@@ -36,10 +38,11 @@ import { demoRoutes } from './routes/demo'
 import { imageRoutes } from './routes/images'
 import { interpolateRoutes } from './routes/interpolate'
 import { modelRoutes } from './routes/model'
+import { trainRoutes } from './routes/train'
 
 export type { AppEnv }
 
-const ROUTES = 'GET /, /generate, /grid, /interpolate, /model or /healthz'
+const ROUTES = 'GET /, /generate, /grid, /interpolate, /model, /train or /healthz'
 /** What every route answers; OPTIONS is the CORS preflight, answered on any path. */
 const ALLOW = 'GET, HEAD, OPTIONS'
 // Error paths are echoed back; cap them so a 64 KiB URL does not become a 64 KiB error body.
@@ -77,6 +80,7 @@ export function createApp(loadModel: ModelLoader): Hono<AppEnv> {
   app.route('/', interpolateRoutes(withModel))
   app.route('/', modelRoutes(withModel))
   app.route('/', demoRoutes(withModel))
+  app.route('/', trainRoutes())
   // Taken before the bench routes are mounted: without BENCH they stay a 404 for every method.
   const paths = routePaths(app)
   app.route('/__bench', benchRoutes(withModel))

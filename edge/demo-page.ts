@@ -33,7 +33,8 @@ export interface DemoPageOptions {
 
 const SEED_MAX = 4294967295
 
-const STYLE = `
+/** The demo pages' shared look (the training page, edge/train-page.ts, adds to it). */
+export const STYLE = `
 :root { color-scheme: light dark; --accent: #2457d6; font: 16px/1.45 system-ui, sans-serif; }
 body { margin: 0 auto; max-width: 62rem; padding: 1rem 1.25rem 3rem; }
 h1 { margin: 0.5rem 0 0; font-size: 1.6rem; }
@@ -185,7 +186,7 @@ export function renderDemoPage(options: DemoPageOptions): string {
 }
 
 /** JSON that cannot end the `<script>` element it sits in. */
-function jsonForHtml(value: unknown): string {
+export function jsonForHtml(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => {
     return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
   })

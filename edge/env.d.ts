@@ -1,7 +1,8 @@
 /**
  * @module edge/env
  * Ambient types for the worker: the model payload is bundled as a Data module, the dense kernel
- * as a CompiledWasm module and the demo script as a Text module (see the `[[rules]]` in wrangler.toml), and the one optional binding.
+ * as a CompiledWasm module and the demo script as a Text module (see the `[[rules]]` in wrangler.toml), the
+ * training page's asset names as JSON, and the one optional binding.
  */
 
 /** A `*.bin` file bundled as raw bytes by wrangler's `Data` module rule. */
@@ -20,6 +21,15 @@ declare module '*.wasm' {
 declare module '*/dist-web/demo.js' {
   const text: string
   export default text
+}
+
+/**
+ * The training page's asset names (dist-train/ is served as static assets), written by
+ * tools/build-train.ts; declared so a fresh clone typechecks before its first build.
+ */
+declare module '*/dist-web/train-assets.json' {
+  const built: import('./train-page').TrainPageAssets
+  export default built
 }
 
 declare namespace Cloudflare {

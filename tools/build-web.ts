@@ -1,7 +1,9 @@
 /**
  * @module tools/build-web
  * Bundles the demo page's script (web/demo.ts and the shared engine it imports) with esbuild into
- * dist-web/demo.js, which the worker imports as text (edge/routes/demo.ts). Runs before every command
+ * dist-web/demo.js, which the worker imports as text (edge/routes/demo.ts), and builds the training
+ * page's static assets (tools/build-train.ts: dist-train/ and dist-web/train-assets.json). Runs
+ * before every command
  * that needs it: wrangler's `[build]` step (`npm start`, `npm run deploy`, `npm run build:edge`,
  * `npm run bench:edge`) and vitest's global setup (`npm test`). The output is git-ignored.
  *
@@ -9,12 +11,14 @@
  * parallel `wrangler dev` instances in the end-to-end tests each run this step, and a watcher or a
  * reader must never see a half-written bundle.
  *
- * Run: `npm run build:web` (prints the size, raw and gzip).
+ * Run: `npm run build:web` (prints the demo bundle's size, raw and gzip, and the training page's
+ * assets).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { buildTrain } from './build-train'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** Where the bundle goes, relative to the repository root. */
@@ -70,13 +74,15 @@ export async function buildDemo(): Promise<BundleInfo> {
 /** Vitest's global setup (vitest.config.ts): build before any test project loads a module. */
 export default async function setup(): Promise<void> {
   await buildDemo()
+  await buildTrain()
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  buildDemo().then(
-    (info) => {
+  Promise.all([buildDemo(), buildTrain()]).then(
+    ([info, train]) => {
       const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`
       console.log(`${info.path}: ${kb(info.bytes)}, ${kb(info.gzipBytes)} gzip`)
+      console.log(`training page: ${train.page}, ${train.worker} (static assets in dist-train/)`)
     },
     (err: unknown) => {
       console.error(err)

@@ -24,7 +24,7 @@ import { BackendError, initBackend, type BackendChoice } from './core/backend'
 import { checkWebgpuStep, createEngine } from './engines/create'
 import { isEntry } from './entry'
 import { BN_BATCH, exportRun } from './export/export'
-import { checkBalance, type BalanceCode } from './run/balance'
+import { checkBalance, type BalanceCode } from '../shared/train/balance'
 import {
   CheckpointError,
   loadCheckpoint,

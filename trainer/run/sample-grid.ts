@@ -10,7 +10,7 @@ import { toGray } from '../../shared/inference/gray'
 import { tileGrid } from '../../shared/render/image'
 import { sampleLatents } from '../../shared/latent/latent'
 import { encodePng } from '../../shared/codec/png'
-import { meanPairwiseDistance } from './balance'
+import { meanPairwiseDistance } from '../../shared/train/balance'
 import { writeFileAtomic } from '../cli'
 import { generateImages, seedLabels, type Gan } from '../core/gan'
 

@@ -1,9 +1,14 @@
 /**
- * @module test/trainer/run/balance
+ * @module test/shared/train/balance
  * Balance warnings on synthetic metric histories, each naming its remedy.
  */
 import { describe, expect, it } from 'vitest'
-import { checkBalance, meanPairwiseDistance, slope, type BalancePoint } from '../../../trainer/run/balance'
+import {
+  checkBalance,
+  meanPairwiseDistance,
+  slope,
+  type BalancePoint,
+} from '../../../shared/train/balance'
 
 const history = (f: (i: number) => Partial<BalancePoint>, n = 12): BalancePoint[] =>
   Array.from({ length: n }, (_, i) => ({

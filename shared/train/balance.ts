@@ -1,8 +1,9 @@
 /**
- * @module trainer/run/balance
+ * @module shared/train/balance
  * The tutorial's §IV diagnostics as pure functions over the recent metrics: each warning says
- * what it saw and which remedy to try. The training loop prints them; tests feed synthetic
- * histories.
+ * what it saw and which remedy to try. The Node training loop (trainer/train.ts) prints them, the
+ * browser training page (web/train/) shows them beside its knobs; tests feed synthetic histories.
+ * Runtime-free, so both share one copy.
  */
 
 /** One logged point (losses averaged over the log interval). */
