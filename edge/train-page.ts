@@ -26,12 +26,14 @@ main.train { grid-template-columns: minmax(17rem, 22rem) 1fr; }
 @media (max-width: 52rem) { main.train { grid-template-columns: 1fr; } }
 .knob { display: grid; grid-template-columns: 1fr 9ch; gap: 0.1rem 0.5rem; align-items: center; }
 .knob label { margin: 0.3rem 0 0; }
+.knob code, label code { font-size: 0.8em; opacity: 0.75; white-space: nowrap; }
 .knob input { width: 100%; box-sizing: border-box; }
 progress { width: 100%; }
 .stats { font-variant-numeric: tabular-nums; display: flex; gap: 1.25rem; flex-wrap: wrap;
   margin: 0.25rem 0 0.75rem; }
 .stats strong { font-size: 1.3rem; }
-#chart { width: 100%; max-width: 640px; height: auto; background: #fff; border-radius: 0.25rem; }
+#chart { width: 100%; max-width: 640px; height: auto; aspect-ratio: 640 / 360; background: #fff;
+  border-radius: 0.25rem; }
 canvas#grid, canvas#try-view { width: min(320px, 88vw); }
 .panels { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); }
 #warnings li { color: #b35c00; margin-bottom: 0.4rem; }

@@ -137,6 +137,27 @@ function blockKernel(
 }
 
 /**
+ * A plain dense layer (no BatchNorm folded, no activation) as the kernel and `denseJs` run it:
+ * what a training-mode forward pass (BatchNorm on batch statistics in between) needs.
+ * @example const op = denseOp(kernel, bias, 256, 512) // op.blocks === 32
+ */
+export function denseOp(
+  kernel: Float32Array,
+  bias: Float32Array,
+  inputs: number,
+  units: number,
+): DenseOp {
+  return {
+    kind: 'dense',
+    inputs,
+    units,
+    fn: 'linear',
+    alpha: 0,
+    ...blockKernel(kernel, bias, inputs, units),
+  }
+}
+
+/**
  * `blockKernel` for the stored integers of a quantized dense kernel: the integers are blocked
  * unchanged and unit `j`'s step becomes `fround(scales[j]·fold.scale[j mod n])`, so the folded
  * layer computes `(Σ_i q_ij·x_i)·step_j + b'_j`.

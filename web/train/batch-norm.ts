@@ -12,14 +12,21 @@
  * - Check: mean and max |training mode − inference mode| per pixel on latents 0..n−1.
  *
  * Deterministic to the bit in every JS engine, which is what lets a browser and Node export the
- * same file: sums in float64 in a fixed order, activations stored as float32, tanh through
- * shared/math/detmath (via shared/inference/float32-ops), no Math.exp or Math.tanh. The latents
- * come from the caller (shared/latent/latent.ts draws them bit-identically everywhere).
- * Hand-written rather than a library: nothing else runs a BatchNorm forward in training mode
- * without tfjs, and tfjs's summation order is its own.
+ * same file: the dense layers run on the inference engine's WebAssembly kernel or its JS twin
+ * (shared/inference/float32-ops: the same float32 sums in the same order, so the kernel's absence
+ * changes nothing), BatchNorm statistics are summed in float64 in row order, tanh goes through
+ * shared/math/detmath, never Math.tanh. The latents come from the caller (shared/latent/latent.ts
+ * draws them bit-identically everywhere). Hand-written rather than a library: nothing else runs a
+ * BatchNorm forward in training mode without tfjs, and tfjs's summation order is its own.
  */
-import { activate } from '../../shared/inference/float32-ops'
-import type { KernelModule } from '../../shared/inference/kernel'
+import { denseOp, type DenseOp } from '../../shared/inference/compile'
+import { activate, denseJs } from '../../shared/inference/float32-ops'
+import {
+  createKernelRunner,
+  KERNEL_BLOCK,
+  type KernelModule,
+  type KernelRunner,
+} from '../../shared/inference/kernel'
 import { createGenerator } from '../../shared/inference/forward'
 import type { LayerSpec, ModelSpec, NetworkSpec } from '../../shared/model/spec'
 import { decodeWeights, encodeWeights } from '../../shared/model/weights'
@@ -48,27 +55,54 @@ function tensor(tensors: Tensors, name: string, size: number): Float32Array {
   return t
 }
 
-/** `x [rows, inputs] · kernel [inputs, units] + bias`, each sum in float64 in input order. */
-function dense(
-  x: Float32Array,
-  rows: number,
-  inputs: number,
-  units: number,
-  kernel: Float32Array,
-  bias: Float32Array,
-): Float32Array {
-  const y = new Float32Array(rows * units)
-  const acc = new Float64Array(units)
-  for (let r = 0; r < rows; r++) {
-    acc.fill(0)
-    for (let i = 0; i < inputs; i++) {
-      const xi = x[r * inputs + i]
-      const row = i * units
-      for (let j = 0; j < units; j++) acc[j] += xi * kernel[row + j]
+/**
+ * Runs G's dense layers one row at a time: `y = x · kernel + bias` on the WebAssembly kernel
+ * when given, else in JS with the same bits.
+ */
+class DenseLayers {
+  private readonly ops = new Map<string, DenseOp>()
+  private readonly index = new Map<string, number>()
+  private readonly runner?: KernelRunner
+  private readonly scratch: [Float32Array, Float32Array]
+
+  constructor(net: NetworkSpec, tensors: Tensors, kernel?: KernelModule) {
+    let width = net.inputs
+    for (const layer of net.layers) {
+      if (layer.kind !== 'dense') continue
+      const { name, inputs, units } = layer
+      const op = denseOp(
+        tensor(tensors, `${name}.kernel`, inputs * units),
+        tensor(tensors, `${name}.bias`, units),
+        inputs,
+        units,
+      )
+      this.index.set(name, this.ops.size)
+      this.ops.set(name, op)
+      width = Math.max(width, inputs, op.blocks * KERNEL_BLOCK)
     }
-    for (let j = 0; j < units; j++) y[r * units + j] = acc[j] + bias[j]
+    width += KERNEL_BLOCK
+    if (kernel) {
+      this.runner = createKernelRunner(kernel, [...this.ops.values()], width)
+      this.scratch = this.runner.buffers
+    } else {
+      this.scratch = [new Float32Array(width), new Float32Array(width)]
+    }
   }
-  return y
+
+  /** Layer `name` on `rows` rows of `x`. */
+  run(name: string, x: Float32Array, rows: number): Float32Array {
+    const op = this.ops.get(name)!
+    const { inputs, units } = op
+    const y = new Float32Array(rows * units)
+    const [a, b] = this.scratch
+    for (let r = 0; r < rows; r++) {
+      a.set(x.subarray(r * inputs, (r + 1) * inputs))
+      if (this.runner) this.runner.run(this.index.get(name)!, 0)
+      else denseJs(op, a, b)
+      y.set(b.subarray(0, units), r * units)
+    }
+    return y
+  }
 }
 
 /** Batch mean and (biased) variance of each feature, summed in float64 in row order. */
@@ -101,6 +135,7 @@ export function trainingForward(
   batch: GeneratorBatch,
   onStats?: (layer: string, mean: Float64Array, variance: Float64Array) => void,
   untilLastBatchNorm = false,
+  dense: DenseLayers = new DenseLayers(net, tensors),
 ): Float32Array | undefined {
   const { rows } = batch
   let x = batch.z
@@ -111,7 +146,7 @@ export function trainingForward(
   const last = net.layers.map((l) => l.kind).lastIndexOf('batchNorm')
   for (const [index, layer] of net.layers.entries()) {
     if (untilLastBatchNorm && index > last) return undefined
-    ;({ x, width } = applyLayer(layer, x, width, rows, tensors, batch.labels, onStats))
+    ;({ x, width } = applyLayer(layer, x, width, rows, tensors, dense, batch.labels, onStats))
   }
   return untilLastBatchNorm ? undefined : x
 }
@@ -122,6 +157,7 @@ function applyLayer(
   width: number,
   rows: number,
   tensors: Tensors,
+  dense: DenseLayers,
   labels: Int32Array | undefined,
   onStats?: (layer: string, mean: Float64Array, variance: Float64Array) => void,
 ): { x: Float32Array; width: number } {
@@ -141,9 +177,7 @@ function applyLayer(
     case 'dense': {
       const { inputs, units, name } = layer
       if (inputs !== width) throw new RangeError(`Expected ${name} to take ${width} inputs.`)
-      const kernel = tensor(tensors, `${name}.kernel`, inputs * units)
-      const bias = tensor(tensors, `${name}.bias`, units)
-      return { x: dense(x, rows, inputs, units, kernel, bias), width: units }
+      return { x: dense.run(name, x, rows), width: units }
     }
     case 'batchNorm': {
       const { name, features, epsilon } = layer
@@ -184,11 +218,13 @@ export function reestimateBatchNorm(
   tensors: Tensors,
   batches: number,
   draw: (batch: number) => GeneratorBatch,
+  kernel?: KernelModule,
 ): Tensors {
   if (!Number.isInteger(batches) || batches < 1) {
     throw new RangeError(`Expected at least one batch, but got ${batches}.`)
   }
   const sums = new Map<string, { mean: Float64Array; square: Float64Array }>()
+  const dense = new DenseLayers(net, tensors, kernel)
   for (let b = 0; b < batches; b++) {
     trainingForward(
       net,
@@ -206,6 +242,7 @@ export function reestimateBatchNorm(
         }
       },
       true,
+      dense,
     )
   }
   const out = new Map(tensors)
@@ -230,7 +267,8 @@ export function batchNormCheck(
   batch: GeneratorBatch,
   kernel?: KernelModule,
 ): BatchNormCheck {
-  const train = trainingForward(model.generator, tensors, batch)!
+  const dense = new DenseLayers(model.generator, tensors, kernel)
+  const train = trainingForward(model.generator, tensors, batch, undefined, false, dense)!
   const { manifest, payload } = encodeWeights(model, tensors, { dtype: 'f32', compress: false })
   const generator = createGenerator(decodeWeights(manifest, payload), { kernel })
   const L = model.latentDim

@@ -21,7 +21,7 @@ scope.onmessage = (event) => {
   let run: (plan: number, thread: number, threads: number) => void
   try {
     const instance = new WebAssembly.Instance(init.module as WebAssembly.Module, {
-      env: { memory: init.memory },
+      env: { memory: init.memory as WebAssembly.Memory },
     })
     run = instance.exports.run as typeof run
   } catch (err) {

@@ -60,9 +60,11 @@ export async function openEngine(
   })
   const note =
     helpers > 0
-      ? `${helpers + 1} threads (the page is cross-origin isolated)`
-      : env.isolated || settings.threads === 1
-        ? 'one thread'
-        : 'one thread: the page is not cross-origin isolated, so workers cannot share memory'
+      ? 'the page is cross-origin isolated, so helper threads share the memory'
+      : !env.isolated
+        ? 'the page is not cross-origin isolated, so workers cannot share memory'
+        : settings.threads === 1
+          ? 'as chosen'
+          : 'this machine reports one core'
   return { engine, kind: 'wasm', note }
 }

@@ -104,8 +104,12 @@ export function exportModelFile(input: ExportInput): ExportedModel {
   }
   const trained = generatorTensors(model, input.state)
   const before = batchNormCheck(model, trained, check, kernel)
-  const tensors = reestimateBatchNorm(model.generator, trained, bnBatches, (b) =>
-    bnBatch(seed, b, model.latentDim, classes),
+  const tensors = reestimateBatchNorm(
+    model.generator,
+    trained,
+    bnBatches,
+    (b) => bnBatch(seed, b, model.latentDim, classes),
+    kernel,
   )
   const after = batchNormCheck(model, tensors, check, kernel)
   const fidelity: DtypeFidelity | undefined =

@@ -124,7 +124,10 @@ function setStatus(next: RunStatus, step: number, message?: string): void {
   ui.reset.disabled = next === 'idle'
   ui.exportButton.disabled = next === 'idle' || next === 'loading'
   for (const fixed of [ui.model, ui.seed, ui.engine, ui.threads]) fixed.disabled = next !== 'idle'
-  if (!active) ui.rate.textContent = '0'
+  if (!active) {
+    ui.rate.textContent = '0'
+    drawChart(ui.chart, points) // the last points at once, not after the throttle
+  }
 }
 
 /** Redraws the chart, at most once per CHART_MS. */

@@ -73,6 +73,8 @@ export class Session {
   private pendingKnobs: Partial<Knobs> = {}
   private queue: Promise<unknown> = Promise.resolve()
   private looping = false
+  /** A pause asked for: the loop stops, saves, then reports `paused`. */
+  private pausing = false
   private rate: { t: number; step: number }[] = []
   private msPerStep = 10
   private lastGrid = 0
@@ -122,12 +124,15 @@ export class Session {
       this.checkpointStep = this.lastStep = saved.state.step
       await this.open(saved.state)
       if (!this.handle) return
+      const text = `resumed from the checkpoint at step ${saved.state.step}`
+      this.host.post({ type: 'log', entry: logLine(this.record, saved.state.step, text) })
     }
     this.loop()
   }
 
+  /** Pauses after the current chunk; `paused` is reported once its checkpoint is saved. */
   pause(): void {
-    if (this.status === 'running') this.setStatus('paused', this.step)
+    if (this.status === 'running') this.pausing = true
   }
 
   /** Queues knob changes for the next step. */
@@ -212,11 +217,11 @@ export class Session {
   }
 
   private async run(): Promise<void> {
-    while (this.status === 'running' && this.handle) {
+    while (this.status === 'running' && !this.pausing && this.handle) {
       if (this.stopAt > 0 && this.step >= this.stopAt) {
-        logLine(this.record!, this.step, `paused at step ${this.step} (stop at ${this.stopAt})`)
-        this.host.post({ type: 'log', entry: this.record!.log[this.record!.log.length - 1] })
-        this.setStatus('paused', this.step)
+        const text = `paused at step ${this.step} (stop at ${this.stopAt})`
+        this.host.post({ type: 'log', entry: logLine(this.record!, this.step, text) })
+        this.pausing = true
         break
       }
       try {
@@ -230,11 +235,15 @@ export class Session {
         this.tick.port2.postMessage(0)
       })
     }
-    if (this.handle && this.status === 'paused') {
-      // The grid and the checkpoint of the step it paused at.
+    if (this.pausing) {
+      this.pausing = false
+      // The grid and the checkpoint of the step it paused at, before saying so: a reload right
+      // after the pause resumes from it.
       await this.serial(() => this.applyKnobs())
-      if (this.handle) await this.serial(() => this.sendGrid())
+      if (!this.handle) return
+      await this.serial(() => this.sendGrid())
       await this.checkpoint()
+      this.setStatus('paused', this.step)
     }
   }
 
@@ -312,7 +321,8 @@ export class Session {
   }
 
   private async stop(): Promise<void> {
-    if (this.status === 'running') this.status = 'paused'
+    this.pausing = false
+    if (this.status === 'running') this.status = 'paused' // ends the loop without a report
     await this.serial(async () => {
       this.handle?.engine.dispose()
       this.handle = undefined
