@@ -262,4 +262,4 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i])).join(' │ '))
 }
 
-if (isEntry('bench')) runMain(main)
+if (isEntry('bench-edge')) runMain(main)

@@ -201,4 +201,4 @@ async function main(): Promise<void> {
   process.exit(0)
 }
 
-if (isEntry('bench')) runMain(main)
+if (isEntry('bench-train')) runMain(main)
