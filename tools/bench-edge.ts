@@ -28,9 +28,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { createGenerator } from '../shared/inference/forward'
-import { decodeWeights, type DecodedWeights } from '../shared/model/weights'
 import { parseNumber, runMain } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
+import { readArtifact } from '../trainer/export/artifact'
 import { parseFlags, type FlagTable } from '../trainer/flags'
 import { loadKernel } from '../trainer/kernel'
 import { startDevServer } from './dev-server'
@@ -100,14 +100,9 @@ function bundleSize(): { rawBytes: number; gzipBytes: number; wranglerGzipKiB: n
 }
 
 function nodeTiming(images: number): RenderTiming {
-  const generator = createGenerator(loadModel(), { kernel: loadKernel() })
+  const generator = createGenerator(readArtifact(MODEL_DIR), { kernel: loadKernel() })
   measureRender(generator, Math.min(images, 200), () => performance.now()) // JIT warm-up
   return measureRender(generator, images, () => performance.now())
-}
-
-function loadModel(): DecodedWeights {
-  const manifest: unknown = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8'))
-  return decodeWeights(manifest, readFileSync(join(MODEL_DIR, 'weights.bin')))
 }
 
 async function workerdTiming(url: string, images: number): Promise<RenderTiming> {
@@ -179,7 +174,8 @@ async function main(): Promise<void> {
   const rows: [string, string, string][] = []
   const ms = (x: number) => `${x.toFixed(3)} ms`
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
-  const convolutional = loadModel().manifest.model.generator.layers.some((l) => l.kind === 'conv2d')
+  const { layers } = readArtifact(MODEL_DIR).manifest.model.generator
+  const convolutional = layers.some((l) => l.kind === 'conv2d')
   const budgetMs = convolutional ? 5 : 0.5
   const perImage = (t: RenderTiming): [string, string] => [
     `${ms(t.forwardMs + t.pngMs)} (forward ${ms(t.forwardMs)}, PNG ${ms(t.pngMs)})`,

@@ -26,7 +26,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Dtype } from '../shared/model/weights'
+import { MANIFEST_FILE, type Dtype } from '../shared/model/weights'
 import { runMain, UsageError } from '../trainer/cli'
 import { ALLOW_ENV, gzipBytes, overBudget, payloadGzipBytes } from './budget'
 import type { BudgetHint } from './budget'
@@ -148,7 +148,7 @@ function checkBudget(stdout: string, hint: BudgetHint, allow: boolean): void {
 
 /** The dtype of a shipped model (`models/<name>/`, `default` for ''), for the budget's advice. */
 function shippedDtype(name: string): Dtype | undefined {
-  const path = join(ROOT, 'models', name || 'default', 'manifest.json')
+  const path = join(ROOT, 'models', name || 'default', MANIFEST_FILE)
   if (!existsSync(path)) return undefined
   try {
     return (JSON.parse(readFileSync(path, 'utf8')) as { dtype?: Dtype }).dtype

@@ -41,6 +41,9 @@ export { WeightFormatError }
 export { DTYPES, type Dtype }
 export const FORMAT = 'digit-gan-generator'
 export const FORMAT_VERSION = 1
+/** The manifest's file name in an artifact folder (and in a run's `generator/`). */
+export const MANIFEST_FILE = 'manifest.json'
+/** The payload's file name beside it; `manifest.payload.file` must name it. */
 export const PAYLOAD_FILE = 'weights.bin'
 
 /** Where one tensor lives in the payload. */
@@ -63,7 +66,7 @@ export interface Manifest {
   dtype: Dtype
   tensors: TensorEntry[]
   payload: {
-    file: 'weights.bin'
+    file: typeof PAYLOAD_FILE
     byteLength: number
     sha256: string
     /** Compression of the stored bytes; absent = raw. `rawByteLength` is the decoded size. */

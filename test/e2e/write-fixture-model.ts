@@ -16,7 +16,7 @@ import { createGenerator } from '../../shared/inference/forward'
 import type { Generator } from '../../shared/inference/forward'
 import { renderInterpolationPng } from '../../shared/render/interpolate'
 import { renderClassGridPng, renderDigitPng, renderGridPng } from '../../shared/render/render'
-import { decodeWeights } from '../../shared/model/weights'
+import { decodeWeights, MANIFEST_FILE, PAYLOAD_FILE } from '../../shared/model/weights'
 import type { Manifest } from '../../shared/model/weights'
 import {
   buildConditionalFixtureModel,
@@ -53,8 +53,8 @@ function renderUrl(generator: Generator, url: string): Uint8Array {
 function write(folder: string, model: { manifest: Manifest; payload: Uint8Array }): Generator {
   const dir = fileURLToPath(new URL(`../fixtures/${folder}/`, import.meta.url))
   mkdirSync(dir, { recursive: true })
-  writeFileSync(`${dir}weights.bin`, model.payload)
-  writeFileSync(`${dir}manifest.json`, `${JSON.stringify(model.manifest, null, 2)}\n`)
+  writeFileSync(`${dir}${PAYLOAD_FILE}`, model.payload)
+  writeFileSync(`${dir}${MANIFEST_FILE}`, `${JSON.stringify(model.manifest, null, 2)}\n`)
   const { byteLength } = model.payload
   console.log(`wrote ${dir} (${byteLength} bytes, sha256 ${model.manifest.payload.sha256})`)
   return createGenerator(decodeWeights(model.manifest, model.payload))

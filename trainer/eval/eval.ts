@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../../shared/latent/condition'
 import { createGenerator } from '../../shared/inference/forward'
 import { toGray } from '../../shared/inference/gray'
+import { MANIFEST_FILE } from '../../shared/model/weights'
 import { readArtifact, recordEval } from '../export/artifact'
 import { classifyImages, disposeClassifier, grayToInput, type Classifier } from './classifier'
 import { DEFAULT_CLASSIFIER_DIR, loadClassifier } from './classifier-file'
@@ -348,7 +349,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (config.record) {
     recordEval(config.model, result as unknown as Record<string, unknown>)
-    console.log(`recorded eval in ${config.model}/manifest.json`)
+    console.log(`recorded eval in ${config.model}/${MANIFEST_FILE}`)
   }
 }
 

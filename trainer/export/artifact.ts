@@ -17,12 +17,11 @@ import {
   encodeWeights,
   type DecodedWeights,
   type Dtype,
+  MANIFEST_FILE,
+  PAYLOAD_FILE,
   type Manifest,
 } from '../../shared/model/weights'
 import { writeFileAtomic } from '../cli'
-
-export const MANIFEST_FILE = 'manifest.json'
-export const PAYLOAD_FILE = 'weights.bin'
 
 /** A missing, unreadable or invalid artifact; the message names the path. */
 export class ArtifactError extends Error {
