@@ -7,10 +7,10 @@
  * folder is named by its content, so runs of the same model share it and runs of others do not
  * clash. wrangler then bundles that entry with the project's wrangler.toml (rules, build step).
  */
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sha256Hex } from '../shared/codec/sha256'
 import { MANIFEST_FILE, PAYLOAD_FILE } from '../shared/model/weights'
 import { writeFileAtomic } from '../trainer/cli'
 import type { ModelSource } from './model-source'
@@ -27,7 +27,11 @@ export const ENTRY_DIR = '.wrangler/model'
  */
 export function writeEntry(source: ModelSource): string {
   const manifest = `${JSON.stringify(source.manifest, null, 2)}\n`
-  const id = createHash('sha256').update(manifest).update(source.payload).digest('hex')
+  const text = new TextEncoder().encode(manifest)
+  const both = new Uint8Array(text.length + source.payload.length)
+  both.set(text)
+  both.set(source.payload, text.length)
+  const id = sha256Hex(both) // of the manifest's text, then the payload: the files it writes
   const dir = join(ROOT, ENTRY_DIR, id.slice(0, 16))
   const entry = join(dir, 'index.ts')
   const serve = relative(dir, join(ROOT, 'edge/serve')).split('\\').join('/')

@@ -9,9 +9,9 @@
  *
  * Run: `npx tsx test/e2e/write-fixture-model.ts`
  */
-import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { sha256Hex } from '../../shared/codec/sha256'
 import { createGenerator } from '../../shared/inference/forward'
 import type { Generator } from '../../shared/inference/forward'
 import { renderInterpolationPng } from '../../shared/render/interpolate'
@@ -60,12 +60,10 @@ function write(folder: string, model: { manifest: Manifest; payload: Uint8Array 
   return createGenerator(decodeWeights(model.manifest, model.payload))
 }
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
-
 for (const [folder, model, urls] of [
   ['tiny-model', buildFixtureModel(), GOLDEN_URLS],
   ['tiny-cgan', buildConditionalFixtureModel(), CGAN_GOLDEN_URLS],
 ] as const) {
   const generator = write(folder, model)
-  for (const url of urls) console.log(`  '${url}': '${sha256(renderUrl(generator, url))}',`)
+  for (const url of urls) console.log(`  '${url}': '${sha256Hex(renderUrl(generator, url))}',`)
 }

@@ -4,12 +4,12 @@
  * to what the shared pipeline (and so the worker) produces, with `--digit` on a conditional model
  * too (against the hashes the worker test pins); bad input changes nothing on disk.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unzlibSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sha256Hex } from '../../shared/codec/sha256'
 import { createGenerator, type Generator } from '../../shared/inference/forward'
 import { toGray } from '../../shared/inference/gray'
 import { sampleLatent } from '../../shared/latent/latent'
@@ -165,8 +165,6 @@ describe('trainer/generate --digit', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
-
   it('should write the bytes the worker serves for a chosen and a seed-picked digit', async () => {
     const cases = [
       [['--digit', '7'], '/generate?seed=42&digit=7', 'digit 7, '],
@@ -183,7 +181,7 @@ describe('trainer/generate --digit', () => {
       expect(runs[i].stderr, url).toBe('')
       expect(runs[i].status, url).toBe(0)
       expect(runs[i].stdout).toContain(said)
-      expect(sha256(join(dir, `${i}.png`)), url).toBe(CGAN_GOLDEN[url])
+      expect(sha256Hex(readFileSync(join(dir, `${i}.png`))), url).toBe(CGAN_GOLDEN[url])
     }
   })
 

@@ -4,11 +4,11 @@
  * grid, `--digit` on a conditional model, and bad input that exits non-zero without writing
  * anything.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sha256Hex } from '../../shared/codec/sha256'
 import { createGenerator, type Generator } from '../../shared/inference/forward'
 import { sampleLatent } from '../../shared/latent/latent'
 import { renderGridPng } from '../../shared/render/render'
@@ -142,8 +142,7 @@ describe('trainer/sample --digit', () => {
     }
     expect(sampleImages(generator, 8, 3)).toEqual(floats(own))
     // The grid is the worker's /grid?seed=1&n=16&digit=3, byte for byte.
-    const hash = createHash('sha256').update(readFileSync(grid)).digest('hex')
-    expect(hash).toBe(CGAN_GOLDEN['/grid?seed=1&n=16&digit=3'])
+    expect(sha256Hex(readFileSync(grid))).toBe(CGAN_GOLDEN['/grid?seed=1&n=16&digit=3'])
   })
 
   it('should exit 2 with one line for --digit on an unconditional model, or too big', async () => {

@@ -8,7 +8,6 @@
  * format of shared/model/weights.ts: that one describes MLP generators and is read by the edge, this one
  * is read by the trainer only. Retrain with `npm run train:classifier`.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +19,7 @@ import {
   type ClassifierSpec,
 } from './classifier'
 import { writeFileAtomic } from '../cli'
+import { sha256Hex } from '../../shared/codec/sha256'
 import { MANIFEST_FILE, PAYLOAD_FILE } from '../../shared/model/weights'
 
 /** Folder of the shipped classifier, whatever the working directory. */
@@ -141,8 +141,4 @@ function littleEndianBytes(values: Float32Array): Uint8Array {
   const view = new DataView(bytes.buffer)
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true)
   return bytes
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
 }
