@@ -113,6 +113,18 @@ export function parseFlags<T extends FlagTable>(
   return out as FlagValues<T>
 }
 
+/** Returns the flag's value, or throws a UsageError naming it when it is absent. */
+export function requireFlag(
+  flags: Record<string, string | boolean | undefined>,
+  key: string,
+): string {
+  const value = flags[key]
+  if (typeof value !== 'string') {
+    throw new UsageError(`Expected --${kebab(key)}, but it is missing.`)
+  }
+  return value
+}
+
 /** The `--help` text: summary, usage, then one aligned line per flag with its default. */
 export function formatHelp(flags: FlagTable, help: CommandHelp): string {
   const rows: [string, string][] = Object.entries(flags).map(([key, spec]) => {

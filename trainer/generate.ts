@@ -13,7 +13,7 @@ import { createGenerator } from '../shared/inference/forward'
 import { MAX_SCALE, renderDigitPng } from '../shared/render/render'
 import { readArtifact } from './export/artifact'
 import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
-import { parseFlags, type FlagTable } from './flags'
+import { parseFlags, requireFlag, type FlagTable } from './flags'
 import { loadKernel } from './kernel'
 
 /** The model a fresh clone ships and the worker serves. */
@@ -70,19 +70,6 @@ export function checkDigit(digit: number | undefined, classes: number, modelDir:
       `Expected --digit in [0, ${classes - 1}] for ${modelDir}, but got --digit ${digit}.`,
     )
   }
-}
-
-/** Returns the flag's value, or throws a UsageError naming it when it is absent. */
-export function requireFlag(
-  flags: Record<string, string | boolean | undefined>,
-  key: string,
-): string {
-  const value = flags[key]
-  if (typeof value !== 'string') {
-    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-    throw new UsageError(`Expected --${flag}, but it is missing.`)
-  }
-  return value
 }
 
 /** `npm run generate`'s flags: the same table parses them and prints `--help`. */

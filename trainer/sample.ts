@@ -20,14 +20,8 @@ import { renderGridPng } from '../shared/render/render'
 import { assertUint32 } from '../shared/latent/rng'
 import { readArtifact } from './export/artifact'
 import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
-import { parseFlags, type FlagTable } from './flags'
-import {
-  checkDigit,
-  DEFAULT_MODEL_DIR,
-  parseDigit,
-  parseSeed,
-  requireFlag,
-} from './generate'
+import { parseFlags, requireFlag, type FlagTable } from './flags'
+import { checkDigit, DEFAULT_MODEL_DIR, parseDigit, parseSeed } from './generate'
 import { loadKernel } from './kernel'
 
 /** Most samples per `.f32` file: 100k × 784 × 4 B ≈ 314 MB, built in memory before the write. */

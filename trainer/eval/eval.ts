@@ -39,10 +39,9 @@ import {
   writeFileAtomic,
 } from '../cli'
 import { loadMnist } from '../run/data'
-import { parseFlags, type FlagTable } from '../flags'
+import { parseFlags, requireFlag, type FlagTable } from '../flags'
 import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
 import { fidFloor } from './fid-floor'
-import { requireFlag } from '../generate'
 import { loadKernel } from '../kernel'
 import { sampleImages } from '../sample'
 import {
