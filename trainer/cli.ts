@@ -36,6 +36,18 @@ export function parseNumber(
   return value
 }
 
+/**
+ * Checks a flag value against the names it accepts.
+ * @throws UsageError listing them.
+ * @example parseChoice('backend', 'gpu', BACKENDS) // Expected --backend to be one of auto, …
+ */
+export function parseChoice<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`Expected --${flag} to be one of ${allowed.join(', ')}, but got '${raw}'.`)
+  }
+  return raw as T
+}
+
 /** An fs-style error for a path that must be a folder but is not. */
 function notADirectory(path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`ENOTDIR: not a directory, '${path}'`), {

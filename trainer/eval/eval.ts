@@ -33,6 +33,7 @@ import { DEFAULT_CLASSIFIER_DIR, loadClassifier } from './classifier-file'
 import {
   assertWritableDir,
   assertWritableFile,
+  parseChoice,
   parseNumber,
   runMain,
   UsageError,
@@ -311,12 +312,7 @@ export async function main(argv: string[]): Promise<void> {
     usage: 'npm run eval -- --model DIR [flags]',
     summary: 'Measures a generator with the MNIST classifier: FID, IS, classes, memorization.',
   })
-  const backend = flags.backend ?? EVAL_FLAGS.backend.default
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
-    throw new UsageError(
-      `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`,
-    )
-  }
+  const backend = parseChoice('backend', flags.backend ?? EVAL_FLAGS.backend.default, BACKENDS)
   const config: EvalConfig = {
     model: requireFlag(flags, 'model'),
     n:
@@ -325,7 +321,7 @@ export async function main(argv: string[]): Promise<void> {
         : parseNumber('n', flags.n, { min: 2, max: 60000, integer: true }),
     json: flags.json,
     record: flags.record === true,
-    backend: backend as BackendName,
+    backend,
     classifier: flags.classifier ?? EVAL_FLAGS.classifier.default,
     floorSets:
       flags.floorSets === undefined

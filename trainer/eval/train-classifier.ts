@@ -23,7 +23,7 @@ import {
 } from './classifier'
 import { DEFAULT_CLASSIFIER_DIR, saveClassifier } from './classifier-file'
 import { Adam } from '../core/adam'
-import { assertWritableDir, parseNumber, runMain, UsageError } from '../cli'
+import { assertWritableDir, parseChoice, parseNumber, runMain, UsageError } from '../cli'
 import { loadMnist, type MnistSplit } from '../run/data'
 import { parseFlags, type FlagTable } from '../flags'
 import { predictedClasses } from './scores'
@@ -211,14 +211,7 @@ export async function main(argv: string[]): Promise<void> {
       min: 1,
       integer: true,
     })
-  if (flags.backend !== undefined) {
-    if (!(BACKENDS as readonly string[]).includes(flags.backend)) {
-      throw new UsageError(
-        `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${flags.backend}'.`,
-      )
-    }
-    config.backend = flags.backend as BackendName
-  }
+  if (flags.backend !== undefined) config.backend = parseChoice('backend', flags.backend, BACKENDS)
   if (flags.out !== undefined) config.out = flags.out
   if (flags.dataDir !== undefined) config.dataDir = flags.dataDir
   if (config.batchSize > config.trainLimit) {
