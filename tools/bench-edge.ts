@@ -258,4 +258,4 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i])).join(' │ '))
 }
 
-if (isEntry('bench')) runMain(main)
+if (isEntry(import.meta.url)) runMain(main)

@@ -15,7 +15,7 @@
  * `--counters` also counts, per timed step, the host-side WebGPU calls (dispatches, submits, buffer
  * creations, uploads, read-backs; trainer/engines/webgpu-counters.ts) on the webgpu backend.
  */
-import { parseNumber, runMain, UsageError } from '../trainer/cli'
+import { firstLine, parseNumber, runMain, UsageError } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
 import { DEFAULT_CONFIG } from '../trainer/config'
 import { parseFlags, type FlagTable } from '../trainer/flags'
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     try {
       choice = await initBackend(name as BackendName)
     } catch (err) {
-      console.log(`${name}: unavailable (${(err as Error).message.split('\n')[0]})`)
+      console.log(`${name}: unavailable (${firstLine(err)})`)
       continue
     }
     console.log(`${name}: ${choice.reason}`)
@@ -201,4 +201,4 @@ async function main(): Promise<void> {
   process.exit(0)
 }
 
-if (isEntry('bench')) runMain(main)
+if (isEntry(import.meta.url)) runMain(main)

@@ -7,13 +7,13 @@
  *      [--digit 0..9]` (`--digit` only for a conditional model; without it the seed picks the
  *      digit, as in the worker)
  */
-import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../shared/latent/condition'
 import { createGenerator } from '../shared/inference/forward'
 import { MAX_SCALE, renderDigitPng } from '../shared/render/render'
 import { readArtifact } from './export/artifact'
 import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
 import { parseFlags, requireFlag, type FlagTable } from './flags'
+import { isEntry } from './entry'
 import { loadKernel } from './kernel'
 
 /** The model a fresh clone ships and the worker serves. */
@@ -116,6 +116,4 @@ export async function main(argv: string[]): Promise<void> {
   )
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runMain(() => main(process.argv.slice(2)))
-}
+if (isEntry(import.meta.url)) runMain(main)

@@ -22,7 +22,6 @@
  *   first min(N, 10 000) test digits. A subset keeps this at ~30 s on 2 cores; `--nn-train 60000`
  *   searches the whole training set.
  */
-import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../../shared/latent/condition'
 import { createGenerator } from '../../shared/inference/forward'
 import { toGray } from '../../shared/inference/gray'
@@ -41,6 +40,7 @@ import {
 } from '../cli'
 import { loadMnist } from '../run/data'
 import { parseFlags, requireFlag, type FlagTable } from '../flags'
+import { isEntry } from '../entry'
 import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
 import { fidFloor } from './fid-floor'
 import { loadKernel } from '../kernel'
@@ -348,5 +348,4 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runMain(() => main(process.argv.slice(2)))
+if (isEntry(import.meta.url)) runMain(main)

@@ -9,7 +9,6 @@
  * Adam with a cosine learning-rate decay to 5 % of `lr`, seeded init and shuffling; test accuracy
  * is measured once, after the last epoch, and stored in the manifest (it is not used to select).
  */
-import { pathToFileURL } from 'node:url'
 import { Xoshiro128 } from '../../shared/latent/rng'
 import {
   classifierGradients,
@@ -26,6 +25,7 @@ import { Adam } from '../core/adam'
 import { assertWritableDir, parseChoice, parseNumber, runMain, UsageError } from '../cli'
 import { loadMnist, type MnistSplit } from '../run/data'
 import { parseFlags, type FlagTable } from '../flags'
+import { isEntry } from '../entry'
 import { predictedClasses } from './scores'
 import { BACKENDS, initBackend, type BackendName } from '../core/backend'
 import { tf } from '../core/tf'
@@ -226,5 +226,4 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`wrote ${config.out}`)
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runMain(() => main(process.argv.slice(2)))
+if (isEntry(import.meta.url)) runMain(main)
