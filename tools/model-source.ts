@@ -11,7 +11,7 @@ import { basename, dirname, extname, join } from 'node:path'
 import { isModelFile, MODEL_FILE_EXTENSION, splitModelFile } from '../shared/model/model-file'
 import { decodeWeights, MANIFEST_FILE, PAYLOAD_FILE } from '../shared/model/weights'
 import type { Manifest } from '../shared/model/weights'
-import { UsageError } from '../trainer/cli'
+import { firstLine, UsageError } from '../trainer/cli'
 
 /** A validated model from outside models/, ready to be bundled. */
 export interface ModelSource {
@@ -118,8 +118,4 @@ export function workerName(path: string): string {
     .slice(0, 40)
     .replace(/-$/, '')
   return slug === '' ? 'model' : slug
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]
 }

@@ -9,7 +9,7 @@
  * ranges with `parseNumber` and friends, so a message names the flag and what it accepts.
  */
 import { parseArgs } from 'node:util'
-import { HelpRequested, UsageError } from './cli'
+import { firstLine, HelpRequested, UsageError } from './cli'
 
 /** One flag of a command. */
 export interface FlagSpec {
@@ -103,7 +103,7 @@ export function parseFlags<T extends FlagTable>(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: false })
   } catch (err) {
-    const first = (err as Error).message.split('\n')[0].replace(/\.$/, '')
+    const first = firstLine(err).replace(/\.$/, '')
     throw new UsageError(`${first}; see --help.`, { cause: err })
   }
   const out: Record<string, string | boolean | undefined> = {}

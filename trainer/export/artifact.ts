@@ -21,7 +21,7 @@ import {
   PAYLOAD_FILE,
   type Manifest,
 } from '../../shared/model/weights'
-import { writeFileAtomic } from '../cli'
+import { firstLine, writeFileAtomic } from '../cli'
 
 /** A missing, unreadable or invalid artifact; the message names the path. */
 export class ArtifactError extends Error {
@@ -155,8 +155,4 @@ function readFileOrThrow(path: string): Buffer {
 
 function manifestJson(manifest: unknown): string {
   return `${JSON.stringify(manifest, null, 2)}\n`
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]
 }
