@@ -30,6 +30,7 @@ import { gzipSync } from 'node:zlib'
 import { createGenerator } from '../shared/inference/forward'
 import { parseNumber, runMain } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
+import { textTable } from '../trainer/text-table'
 import { readArtifact } from '../trainer/export/artifact'
 import { parseFlags, type FlagTable } from '../trainer/flags'
 import { loadKernel } from '../trainer/kernel'
@@ -249,13 +250,12 @@ async function main(): Promise<void> {
     await server.stop()
   }
 
-  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)))
   console.log(
     `\nedge bench: ${flags.connections} connections, ` +
       `${flags.rounds} × ${roundSeconds(flags)} s per route, ` +
       `${flags.images} images per timing`,
   )
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i])).join(' │ '))
+  console.log(textTable(rows, { separator: ' │ ' }))
 }
 
 if (isEntry(import.meta.url)) runMain(main)

@@ -17,6 +17,7 @@
  */
 import { firstLine, parseNumber, runMain, UsageError } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
+import { textTable } from '../trainer/text-table'
 import { DEFAULT_CONFIG } from '../trainer/config'
 import { parseFlags, type FlagTable } from '../trainer/flags'
 import { createGan, discriminatorStep, disposeGan, generatorStep } from '../trainer/core/gan'
@@ -120,14 +121,7 @@ export function formatTable(results: BenchResult[]): string {
       ...countCells(r),
     ]),
   ]
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)))
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
-        .join('  '),
-    )
-    .join('\n')
+  return textTable(rows, { numeric: true })
 }
 
 /** `npm run bench:train`'s flags: the same table parses them and prints `--help`. */

@@ -14,6 +14,7 @@ import { DTYPES, type Dtype } from '../shared/model/weights'
 import { MODEL_NAMES, type LossKind, type ModelName } from './core/architecture'
 import { parseChoice, parseNumber, UsageError } from './cli'
 import { kebab, parseFlags, type CommandHelp, type FlagSpec } from './flags'
+import { textTable } from './text-table'
 import { BACKENDS, type BackendName } from './core/backends'
 
 export type { LossKind }
@@ -309,8 +310,6 @@ export function totalSteps(config: TrainConfig, count: number): number {
 
 /** The config as aligned `key value` lines, for printing at start. */
 export function formatConfig(config: TrainConfig): string {
-  const width = Math.max(...Object.keys(config).map((k) => kebab(k).length))
-  return Object.entries(config)
-    .map(([k, v]) => `  ${kebab(k).padEnd(width)}  ${v === '' ? "''" : String(v)}`)
-    .join('\n')
+  const rows = Object.entries(config).map(([k, v]) => [kebab(k), v === '' ? "''" : String(v)])
+  return textTable(rows, { indent: '  ' })
 }

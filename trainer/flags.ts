@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util'
 import { firstLine, HelpRequested, UsageError } from './cli'
+import { textTable } from './text-table'
 
 /** One flag of a command. */
 export interface FlagSpec {
@@ -136,14 +137,13 @@ export function formatHelp(flags: FlagTable, help: CommandHelp): string {
     return [`--${kebab(key)}${value}`, `${spec.description}${note}`]
   })
   rows.push(['--help, -h', 'print this help and exit'])
-  const width = Math.max(...rows.map(([name]) => name.length))
   return [
     help.summary,
     '',
     `Usage: ${help.usage}`,
     '',
     'Flags:',
-    ...rows.map(([name, text]) => `  ${name.padEnd(width)}  ${text}`),
+    textTable(rows, { indent: '  ' }),
     '',
   ].join('\n')
 }

@@ -44,6 +44,7 @@ import { isEntry } from '../entry'
 import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
 import { fidFloor } from './fid-floor'
 import { loadKernel } from '../kernel'
+import { textTable } from '../text-table'
 import { sampleImages } from '../sample'
 import {
   classHistogram,
@@ -258,14 +259,7 @@ export function formatTable(r: EvalResult): string {
     ['NN distance to train, median', f(m.generatedMedian), f(m.realMedian)],
     ['closer than real 1st pct', pct(m.fractionBelowRealP01), '1.0%'],
   ]
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
-  const lines = rows.map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd(),
-  )
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '))
+  const lines = [textTable(rows, { rule: true })]
   const hist = r.histogram.map((h, k) => `${k}:${pct(h)}`).join(' ')
   lines.push('', `class histogram: ${hist}`)
   if (r.conditional) {
