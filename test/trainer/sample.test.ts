@@ -12,14 +12,12 @@ import { sha256Hex } from '../../shared/codec/sha256'
 import { createGenerator, type Generator } from '../../shared/inference/forward'
 import { sampleLatent } from '../../shared/latent/latent'
 import { renderGridPng } from '../../shared/render/render'
-import { Xoshiro128 } from '../../shared/latent/rng'
-import { tensorSpecs, type ModelSpec } from '../../shared/model/spec'
 import { tutorialMlp } from '../../shared/model/presets'
 import { readArtifact, writeArtifact } from '../../trainer/export/artifact'
 import { sampleImages } from '../../trainer/sample'
 import { CGAN_GOLDEN } from '../edge/fixture-model'
 import { randomTensors } from '../shared/helpers'
-import { runCli as runCliScript } from './cli-run'
+import { expectOneLineError, runCli as runCliScript } from './cli-run'
 
 /** Runs `npm run sample` (see cli-run.ts). */
 const runCli = (args: string[]) => runCliScript('trainer/sample.ts', args)
@@ -95,10 +93,7 @@ describe('trainer/sample', () => {
     ]
     const runs = await Promise.all(cases.map(runCli))
     for (const [i, args] of cases.entries()) {
-      const run = runs[i]
-      expect(run.status, args.join(' ')).not.toBe(0)
-      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
-      expect(run.stderr).toMatch(/^error: /)
+      expectOneLineError(runs[i], args.join(' '))
       expect(existsSync(out)).toBe(false)
       expect(existsSync(join(dir, 'bad.txt'))).toBe(false)
     }
@@ -151,12 +146,9 @@ describe('trainer/sample --digit', () => {
       runCli(['--model', 'test/fixtures/tiny-model', '--n', '2', '--digit', '1', '--out', out]),
       runCli(['--model', CGAN, '--n', '2', '--digit', '10', '--out', out]),
     ])
-    expect(runs[0].stderr).toMatch(/^error: Expected no --digit: .* unconditional/)
-    expect(runs[1].stderr).toMatch(/--digit/)
-    for (const run of runs) {
-      expect(run.status).toBe(2)
-      expect(run.stderr.trim().split('\n')).toHaveLength(1)
-    }
+    expectOneLineError(runs[0], 'unconditional', /^error: Expected no --digit: .* unconditional/)
+    expectOneLineError(runs[1], '--digit 10', /--digit/)
+    for (const run of runs) expect(run.status).toBe(2)
     expect(existsSync(out)).toBe(false)
   })
 })
