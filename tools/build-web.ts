@@ -11,10 +11,12 @@
  *
  * Run: `npm run build:web` (prints the size, raw and gzip).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { runMain, writeFileAtomic } from '../trainer/cli'
+import { isEntry } from '../trainer/entry'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** Where the bundle goes, relative to the repository root. */
@@ -58,12 +60,7 @@ export async function buildDemo(): Promise<BundleInfo> {
     current = undefined
   }
   const written = current === undefined || Buffer.compare(current, code) !== 0
-  if (written) {
-    mkdirSync(`${ROOT}dist-web`, { recursive: true })
-    const tmp = `${path}.${process.pid}.tmp`
-    writeFileSync(tmp, code)
-    renameSync(tmp, path)
-  }
+  if (written) writeFileAtomic(path, code)
   return { path: DEMO_BUNDLE, bytes: code.length, gzipBytes: gzipSync(code).length, written }
 }
 
@@ -72,15 +69,11 @@ export default async function setup(): Promise<void> {
   await buildDemo()
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  buildDemo().then(
-    (info) => {
-      const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`
-      console.log(`${info.path}: ${kb(info.bytes)}, ${kb(info.gzipBytes)} gzip`)
-    },
-    (err: unknown) => {
-      console.error(err)
-      process.exit(1)
-    },
-  )
+/** `npm run build:web`: builds, then prints the size, raw and gzip. */
+async function main(): Promise<void> {
+  const info = await buildDemo()
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`
+  console.log(`${info.path}: ${kb(info.bytes)}, ${kb(info.gzipBytes)} gzip`)
 }
+
+if (isEntry(import.meta.url)) runMain(main)
