@@ -19,7 +19,7 @@ import {
   GRID_SIZE,
   T_MAX,
 } from '../shared/render/demo-state'
-import type { DemoConfig } from '../shared/render/demo-state'
+import type { DemoConfig, DemoState } from '../shared/render/demo-state'
 
 /** Inputs of {@link renderDemoPage}. */
 export interface DemoPageOptions {
@@ -62,47 +62,14 @@ footer { margin-top: 2rem; font-size: 0.9rem; }
 `
 
 /**
- * The page for a validated state.
+ * The page for a validated state: the controls (a form that works without JavaScript), the
+ * digit with its `<noscript>` images, and the same views as API links.
  * @example
- * c.html(renderDemoPage({ config, scriptUrl: SCRIPT_PATH, parameterCount }))
+ * c.html(renderDemoPage({ config, scriptUrl: SCRIPT_PATH, parameterCount, classes: 0 }))
  */
 export function renderDemoPage(options: DemoPageOptions): string {
-  const { config, scriptUrl, parameterCount, classes } = options
-  const { seed, digit, to, t, directions, view } = config.state
-  const kib = Math.round(config.manifest.payload.byteLength / 1024)
-  const directionRows = Array.from({ length: DIRECTION_COUNT }, (_, k) => {
-    const id = directionParam(k)
-    const value = directions[k]
-    return `<div><label for="${id}">Direction ${k + 1}</label>
-    <input id="${id}" name="${id}" type="range" min="${-DIRECTION_MAX}" max="${DIRECTION_MAX}"
-      step="1" value="${value}" aria-valuetext="${formatDirection(value)}">
-    <output id="${id}-value" for="${id}">${formatDirection(value)}</output></div>`
-  }).join('\n    ')
-  const checked = (v: string) => (view === v ? ' checked' : '')
-  const side = Math.sqrt(GRID_SIZE)
+  const { config, scriptUrl, parameterCount } = options
   const params = parameterCount.toLocaleString('en-US')
-  // `&digit=…` on every API URL when a digit is chosen (only integers go into the markup).
-  const withDigit = digit === undefined ? '' : `&amp;digit=${digit}`
-  const walk = `/interpolate?from=${seed}&amp;to=${to}${withDigit}`
-  const apng = `${walk}&amp;steps=16&amp;scale=4&amp;format=apng`
-  const option = (value: string, text: string, selected: boolean) =>
-    `<option value="${value}"${selected ? ' selected' : ''}>${text}</option>`
-  const digitOptions = [
-    option('', `Any (seed mod ${classes})`, digit === undefined),
-    ...Array.from({ length: Math.min(classes, 10) }, (_, d) => option(`${d}`, `${d}`, digit === d)),
-  ].join('\n      ')
-  // Only for a conditional model: an unconditional one draws whatever digit the seed gives.
-  const digitFieldset =
-    classes === 0
-      ? ''
-      : `
-  <fieldset class="js" hidden disabled>
-    <legend>Digit</legend>
-    <label for="digit">Digit to draw</label>
-    <select id="digit" name="digit">
-      ${digitOptions}
-    </select>
-  </fieldset>`
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -122,14 +89,48 @@ export function renderDemoPage(options: DemoPageOptions): string {
 </header>
 <main>
 <div>
-  <form id="controls" action="/" method="get">
+  <form id="controls" action="/" method="get">${controlFieldsets(config.state, options.classes)}
+  </form>
+  <form id="random-form" action="/" method="get">
+    <button type="submit" id="random">Random seed</button>
+  </form>
+</div>
+${digitFigure(config.state)}
+</main>
+${apiFooter(config)}
+<script type="application/json" id="demo-config">${jsonForHtml(config)}</script>
+</body>
+</html>
+`
+}
+
+/** `&digit=…` on every API URL when a digit is chosen (only integers go into the markup). */
+function digitParam(digit: number | undefined): string {
+  return digit === undefined ? '' : `&amp;digit=${digit}`
+}
+
+/** The walk from the seed to the target as `/interpolate` serves it. */
+function walkUrl({ seed, to, digit }: DemoState): string {
+  return `/interpolate?from=${seed}&amp;to=${to}${digitParam(digit)}`
+}
+
+/**
+ * The form's fieldsets: the seed (all a page without JavaScript can change), then the
+ * script-only ones, hidden and disabled until web/demo.ts shows them: digit (conditional models
+ * only), view, walk and latent directions.
+ */
+function controlFieldsets(state: DemoState, classes: number): string {
+  const { seed, to, t, view } = state
+  const checked = (v: string) => (view === v ? ' checked' : '')
+  const side = Math.sqrt(GRID_SIZE)
+  return `
   <fieldset>
     <legend>Seed</legend>
     <label for="seed">Seed (0 to ${SEED_MAX})</label>
     <input id="seed" name="seed" type="number" inputmode="numeric" min="0" max="${SEED_MAX}"
       step="1" required value="${seed}">
     <button type="submit">Show</button>
-  </fieldset>${digitFieldset}
+  </fieldset>${digitFieldset(state.digit, classes)}
   <fieldset class="js" hidden disabled>
     <legend>View</legend>
     <label class="inline">
@@ -151,18 +152,53 @@ export function renderDemoPage(options: DemoPageOptions): string {
     <legend>Latent directions</legend>
     <p class="hint">Each slider moves the latent up to ${DIRECTION_MAX / 10} unit steps along a fixed
       random direction.</p>
-    ${directionRows}
+    ${directionRows(state.directions)}
     <button type="button" id="reset">Reset directions</button>
-  </fieldset>
-  </form>
-  <form id="random-form" action="/" method="get">
-    <button type="submit" id="random">Random seed</button>
-  </form>
-</div>
-<figure>
+  </fieldset>`
+}
+
+/**
+ * The digit selector: any (each seed's own class) or one class. Only for a conditional model:
+ * an unconditional one draws whatever digit the seed gives.
+ */
+function digitFieldset(digit: number | undefined, classes: number): string {
+  if (classes === 0) return ''
+  const option = (value: string, text: string, selected: boolean) =>
+    `<option value="${value}"${selected ? ' selected' : ''}>${text}</option>`
+  const digitOptions = [
+    option('', `Any (seed mod ${classes})`, digit === undefined),
+    ...Array.from({ length: Math.min(classes, 10) }, (_, d) => option(`${d}`, `${d}`, digit === d)),
+  ].join('\n      ')
+  return `
+  <fieldset class="js" hidden disabled>
+    <legend>Digit</legend>
+    <label for="digit">Digit to draw</label>
+    <select id="digit" name="digit">
+      ${digitOptions}
+    </select>
+  </fieldset>`
+}
+
+/** One slider per latent direction, with its value as text. */
+function directionRows(directions: number[]): string {
+  return Array.from({ length: DIRECTION_COUNT }, (_, k) => {
+    const id = directionParam(k)
+    const value = directions[k]
+    return `<div><label for="${id}">Direction ${k + 1}</label>
+    <input id="${id}" name="${id}" type="range" min="${-DIRECTION_MAX}" max="${DIRECTION_MAX}"
+      step="1" value="${value}" aria-valuetext="${formatDirection(value)}">
+    <output id="${id}-value" for="${id}">${formatDirection(value)}</output></div>`
+  }).join('\n    ')
+}
+
+/** The canvas the script draws on; without JavaScript, the digit and the walk as images. */
+function digitFigure(state: DemoState): string {
+  const { seed, digit, to } = state
+  const apng = `${walkUrl(state)}&amp;steps=16&amp;scale=4&amp;format=apng`
+  return `<figure>
   <canvas id="view" width="28" height="28" role="img" aria-label="Digit, loading" hidden></canvas>
   <noscript>
-    <img src="/generate?seed=${seed}${withDigit}&amp;scale=16" width="448" height="448"
+    <img src="/generate?seed=${seed}${digitParam(digit)}&amp;scale=16" width="448" height="448"
       alt="Digit generated from seed ${seed}">
     <p>The walk to seed ${to}:</p>
     <img src="${apng}" width="112" height="112"
@@ -170,19 +206,21 @@ export function renderDemoPage(options: DemoPageOptions): string {
   </noscript>
   <figcaption id="caption">Seed ${seed}${digit === undefined ? '' : `, digit ${digit}`}</figcaption>
   <p id="timing" role="status" aria-live="polite"></p>
-</figure>
-</main>
-<footer>
+</figure>`
+}
+
+/** The current view as API links, and the payload size. */
+function apiFooter(config: DemoConfig): string {
+  const { seed, digit } = config.state
+  const withDigit = digitParam(digit)
+  const kib = Math.round(config.manifest.payload.byteLength / 1024)
+  return `<footer>
   <p>The same digits over HTTP:
   <a id="api-generate" href="/generate?seed=${seed}${withDigit}&amp;scale=8">/generate</a>,
   <a id="api-grid" href="/grid?seed=${seed}&amp;n=${GRID_SIZE}${withDigit}&amp;scale=2">/grid</a>,
-  <a id="api-interpolate" href="${walk}&amp;steps=8&amp;scale=4">/interpolate</a>,
+  <a id="api-interpolate" href="${walkUrl(config.state)}&amp;steps=8&amp;scale=4">/interpolate</a>,
   <a href="/model">/model</a>. The model payload (${kib} KiB) is fetched once and cached.</p>
-</footer>
-<script type="application/json" id="demo-config">${jsonForHtml(config)}</script>
-</body>
-</html>
-`
+</footer>`
 }
 
 /** JSON that cannot end the `<script>` element it sits in. */

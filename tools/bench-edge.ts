@@ -28,9 +28,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { createGenerator } from '../shared/inference/forward'
-import { decodeWeights, type DecodedWeights } from '../shared/model/weights'
 import { parseNumber, runMain } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
+import { textTable } from '../trainer/text-table'
+import { readArtifact } from '../trainer/export/artifact'
 import { parseFlags, type FlagTable } from '../trainer/flags'
 import { loadKernel } from '../trainer/kernel'
 import { startDevServer } from './dev-server'
@@ -100,14 +101,9 @@ function bundleSize(): { rawBytes: number; gzipBytes: number; wranglerGzipKiB: n
 }
 
 function nodeTiming(images: number): RenderTiming {
-  const generator = createGenerator(loadModel(), { kernel: loadKernel() })
+  const generator = createGenerator(readArtifact(MODEL_DIR), { kernel: loadKernel() })
   measureRender(generator, Math.min(images, 200), () => performance.now()) // JIT warm-up
   return measureRender(generator, images, () => performance.now())
-}
-
-function loadModel(): DecodedWeights {
-  const manifest: unknown = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8'))
-  return decodeWeights(manifest, readFileSync(join(MODEL_DIR, 'weights.bin')))
 }
 
 async function workerdTiming(url: string, images: number): Promise<RenderTiming> {
@@ -174,92 +170,123 @@ async function load(url: string, path: string, flags: Flags, duration: number) {
   return result
 }
 
-async function main(): Promise<void> {
-  const flags = parseBenchArgs(process.argv.slice(2))
-  const rows: [string, string, string][] = []
-  const ms = (x: number) => `${x.toFixed(3)} ms`
-  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
-  const convolutional = loadModel().manifest.model.generator.layers.some((l) => l.kind === 'conv2d')
-  const budgetMs = convolutional ? 5 : 0.5
-  const perImage = (t: RenderTiming): [string, string] => [
-    `${ms(t.forwardMs + t.pngMs)} (forward ${ms(t.forwardMs)}, PNG ${ms(t.pngMs)})`,
-    `≤ ${budgetMs} ms ${t.forwardMs + t.pngMs <= budgetMs ? 'ok' : 'OVER'}`,
-  ]
-  rows.push(['model', `${MODEL_DIR.slice(ROOT.length)} (${ENV || 'top-level worker'})`, ''])
+type Row = [string, string, string]
+const ms = (x: number) => `${x.toFixed(3)} ms`
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
 
-  const bundle = bundleSize()
-  const fits = bundle.wranglerGzipKiB * 1024 <= MIB ? '≤ 1 MiB ok' : '≤ 1 MiB OVER'
-  const sizes = `${bundle.wranglerGzipKiB} KiB per wrangler (gzip -9: ${kib(bundle.gzipBytes)})`
-  rows.push(['bundle gzip', sizes, fits])
-  rows.push(['bundle raw', kib(bundle.rawBytes), ''])
+/** The routes whose throughput is compared: the real one and the constant-PNG control. */
+const ROUTES = { generate: '/generate', constant: '/__bench/constant' } as const
+type Route = keyof typeof ROUTES
 
-  const node = nodeTiming(flags.images)
-  rows.push(['Node: forward + PNG', ...perImage(node)])
-  rows.push(['Node: renderDigitPng', ms(node.renderMs), ''])
-  rows.push(['Node: /grid?n=64&scale=16', ms(node.gridMs), ''])
+/** What the alternating load runs measured on each route. */
+interface RouteLoad {
+  /** Requests per second of each run, in round order. */
+  rps: number[]
+  /** CPU seconds of the whole process tree over the route's runs, and the requests they served. */
+  cpuSeconds: number
+  requests: number
+  /** The worst p50 and p99 latency of any run, ms. */
+  p50: number
+  p99: number
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flags = parseBenchArgs(argv)
+  const { layers } = readArtifact(MODEL_DIR).manifest.model.generator
+  const budgetMs = layers.some((l) => l.kind === 'conv2d') ? 5 : 0.5
+  const model = `${MODEL_DIR.slice(ROOT.length)} (${ENV || 'top-level worker'})`
+  const rows: Row[] = [['model', model, '']]
+  rows.push(...bundleRows(), ...renderRows('Node', nodeTiming(flags.images), budgetMs))
 
   // No per-request log line: it would add the same overhead to both routes and flatter the ratio.
   const server = await startDevServer({ vars: { BENCH: '1' }, logLevel: 'warn', env: ENV })
   try {
     const workerd = await workerdTiming(server.url, flags.images)
-    rows.push(['workerd: forward + PNG', ...perImage(workerd)])
-    rows.push(['workerd: renderDigitPng', ms(workerd.renderMs), ''])
-    rows.push(['workerd: /grid?n=64&scale=16', ms(workerd.gridMs), ''])
-
-    const routes = { generate: '/generate', constant: '/__bench/constant' } as const
-    for (const path of Object.values(routes)) await load(server.url, path, flags, 2) // warm-up
-    const rps = { generate: [] as number[], constant: [] as number[] }
-    const cpuSeconds = { generate: 0, constant: 0 }
-    const requests = { generate: 0, constant: 0 }
-    const p50 = { generate: 0, constant: 0 }
-    const p99 = { generate: 0, constant: 0 }
-    // Short alternating runs (the order swapped every round), so that drift and bursts of
-    // background load on a shared machine hit both routes alike.
-    for (let round = 0; round < flags.rounds; round++) {
-      const order = ['constant', 'generate'] as const
-      for (const name of round % 2 === 0 ? order : [...order].reverse()) {
-        const cpuBefore = treeCpuSeconds()
-        const result = await load(server.url, routes[name], flags, roundSeconds(flags))
-        cpuSeconds[name] += treeCpuSeconds() - cpuBefore
-        requests[name] += result.requests.total
-        // total ÷ seconds, not autocannon's per-second average: a 1 s run has one sample
-        rps[name].push(result.requests.total / result.duration)
-        p50[name] = Math.max(p50[name], result.latency.p50)
-        p99[name] = Math.max(p99[name], result.latency.p99)
-      }
-    }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-    for (const name of ['generate', 'constant'] as const) {
-      const latency = `p50 ${p50[name]} ms, p99 ${p99[name]} ms (worst run)`
-      rows.push([`${routes[name]}`, `${mean(rps[name]).toFixed(0)} req/s (${latency})`, ''])
-    }
-    const ratio = mean(rps.generate) / mean(rps.constant)
-    rows.push(['generate / constant', ratio.toFixed(3), ratio >= 0.9 ? '≥ 0.9 ok' : '≥ 0.9 UNDER'])
-    const pairs = rps.generate.map((g, i) => (g / rps.constant[i]).toFixed(2)).join(' ')
-    rows.push(['  per round', pairs, ''])
-    const cpuMs = (name: keyof typeof routes) => (1000 * cpuSeconds[name]) / requests[name]
-    const cpuRatio = cpuMs('constant') / cpuMs('generate')
-    rows.push([
-      'CPU per request',
-      `generate ${ms(cpuMs('generate'))}, constant ${ms(cpuMs('constant'))}`,
-      '',
-    ])
-    rows.push([
-      'constant / generate CPU',
-      cpuRatio.toFixed(3),
-      cpuRatio >= 0.9 ? '≥ 0.9 ok' : '≥ 0.9 UNDER',
-    ])
+    rows.push(...renderRows('workerd', workerd, budgetMs))
+    rows.push(...throughputRows(await measureThroughput(server.url, flags)))
   } finally {
     await server.stop()
   }
 
-  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)))
   console.log(
     `\nedge bench: ${flags.connections} connections, ` +
       `${flags.rounds} × ${roundSeconds(flags)} s per route, ` +
       `${flags.images} images per timing`,
   )
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i])).join(' │ '))
+  console.log(textTable(rows, { separator: ' │ ' }))
 }
 
-if (isEntry('bench')) runMain(main)
+/** Budget 1: the bundle's size, gzip as wrangler reports it (≤ 1 MiB) and raw. */
+function bundleRows(): Row[] {
+  const bundle = bundleSize()
+  const fits = bundle.wranglerGzipKiB * 1024 <= MIB ? '≤ 1 MiB ok' : '≤ 1 MiB OVER'
+  const sizes = `${bundle.wranglerGzipKiB} KiB per wrangler (gzip -9: ${kib(bundle.gzipBytes)})`
+  return [
+    ['bundle gzip', sizes, fits],
+    ['bundle raw', kib(bundle.rawBytes), ''],
+  ]
+}
+
+/** Budget 2: forward pass + PNG per image on one runtime, against `budgetMs`. */
+function renderRows(runtime: string, t: RenderTiming, budgetMs: number): Row[] {
+  const perImage = t.forwardMs + t.pngMs
+  return [
+    [
+      `${runtime}: forward + PNG`,
+      `${ms(perImage)} (forward ${ms(t.forwardMs)}, PNG ${ms(t.pngMs)})`,
+      `≤ ${budgetMs} ms ${perImage <= budgetMs ? 'ok' : 'OVER'}`,
+    ],
+    [`${runtime}: renderDigitPng`, ms(t.renderMs), ''],
+    [`${runtime}: /grid?n=64&scale=16`, ms(t.gridMs), ''],
+  ]
+}
+
+/**
+ * Budget 3's load: short alternating runs (the order swapped every round), so that drift and
+ * bursts of background load on a shared machine hit both routes alike.
+ */
+async function measureThroughput(url: string, flags: Flags): Promise<Record<Route, RouteLoad>> {
+  for (const path of Object.values(ROUTES)) await load(url, path, flags, 2) // warm-up
+  const fresh = (): RouteLoad => ({ rps: [], cpuSeconds: 0, requests: 0, p50: 0, p99: 0 })
+  const loads = { generate: fresh(), constant: fresh() }
+  for (let round = 0; round < flags.rounds; round++) {
+    const order = ['constant', 'generate'] as const
+    for (const name of round % 2 === 0 ? order : [...order].reverse()) {
+      const route = loads[name]
+      const cpuBefore = treeCpuSeconds()
+      const result = await load(url, ROUTES[name], flags, roundSeconds(flags))
+      route.cpuSeconds += treeCpuSeconds() - cpuBefore
+      route.requests += result.requests.total
+      // total ÷ seconds, not autocannon's per-second average: a 1 s run has one sample
+      route.rps.push(result.requests.total / result.duration)
+      route.p50 = Math.max(route.p50, result.latency.p50)
+      route.p99 = Math.max(route.p99, result.latency.p99)
+    }
+  }
+  return loads
+}
+
+/** Budget 3: req/s of both routes and their ratio (≥ 0.9), and the same ratio in CPU time. */
+function throughputRows(loads: Record<Route, RouteLoad>): Row[] {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  const verdict = (ratio: number) => (ratio >= 0.9 ? '≥ 0.9 ok' : '≥ 0.9 UNDER')
+  const rows: Row[] = (['generate', 'constant'] as const).map((name) => {
+    const { rps, p50, p99 } = loads[name]
+    const latency = `p50 ${p50} ms, p99 ${p99} ms (worst run)`
+    return [`${ROUTES[name]}`, `${mean(rps).toFixed(0)} req/s (${latency})`, '']
+  })
+  const { generate, constant } = loads
+  const ratio = mean(generate.rps) / mean(constant.rps)
+  rows.push(['generate / constant', ratio.toFixed(3), verdict(ratio)])
+  const pairs = generate.rps.map((g, i) => (g / constant.rps[i]).toFixed(2)).join(' ')
+  rows.push(['  per round', pairs, ''])
+  const cpuMs = (route: RouteLoad) => (1000 * route.cpuSeconds) / route.requests
+  const cpuRatio = cpuMs(constant) / cpuMs(generate)
+  rows.push(
+    ['CPU per request', `generate ${ms(cpuMs(generate))}, constant ${ms(cpuMs(constant))}`, ''],
+    ['constant / generate CPU', cpuRatio.toFixed(3), verdict(cpuRatio)],
+  )
+  return rows
+}
+
+if (isEntry(import.meta.url)) runMain(main)

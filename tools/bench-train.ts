@@ -15,8 +15,9 @@
  * `--counters` also counts, per timed step, the host-side WebGPU calls (dispatches, submits, buffer
  * creations, uploads, read-backs; trainer/engines/webgpu-counters.ts) on the webgpu backend.
  */
-import { parseNumber, runMain, UsageError } from '../trainer/cli'
+import { firstLine, parseNumber, runMain, UsageError } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
+import { textTable } from '../trainer/text-table'
 import { DEFAULT_CONFIG } from '../trainer/config'
 import { parseFlags, type FlagTable } from '../trainer/flags'
 import { createGan, discriminatorStep, disposeGan, generatorStep } from '../trainer/core/gan'
@@ -120,14 +121,7 @@ export function formatTable(results: BenchResult[]): string {
       ...countCells(r),
     ]),
   ]
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)))
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
-        .join('  '),
-    )
-    .join('\n')
+  return textTable(rows, { numeric: true })
 }
 
 /** `npm run bench:train`'s flags: the same table parses them and prints `--help`. */
@@ -168,7 +162,7 @@ async function main(): Promise<void> {
     try {
       choice = await initBackend(name as BackendName)
     } catch (err) {
-      console.log(`${name}: unavailable (${(err as Error).message.split('\n')[0]})`)
+      console.log(`${name}: unavailable (${firstLine(err)})`)
       continue
     }
     console.log(`${name}: ${choice.reason}`)
@@ -201,4 +195,4 @@ async function main(): Promise<void> {
   process.exit(0)
 }
 
-if (isEntry('bench')) runMain(main)
+if (isEntry(import.meta.url)) runMain(main)

@@ -36,6 +36,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { runMain } from '../trainer/cli'
+import { isEntry } from '../trainer/entry'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** The assets directory (wrangler.toml `[assets] directory`), relative to the root. */
@@ -190,12 +192,9 @@ export async function buildTrain(): Promise<TrainBuild> {
   return built
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  buildTrain().then(
-    (built) => console.log(JSON.stringify(built, null, 2)),
-    (err: unknown) => {
-      console.error(err)
-      process.exit(1)
-    },
-  )
+/** `npx tsx tools/build-train.ts`: builds, then prints the asset names. */
+async function main(): Promise<void> {
+  console.log(JSON.stringify(await buildTrain(), null, 2))
 }
+
+if (isEntry(import.meta.url)) runMain(main)

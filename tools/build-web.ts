@@ -14,10 +14,12 @@
  * Run: `npm run build:web` (prints the demo bundle's size, raw and gzip, and the training page's
  * assets).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { runMain, writeFileAtomic } from '../trainer/cli'
+import { isEntry } from '../trainer/entry'
 import { buildTrain } from './build-train'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -62,12 +64,7 @@ export async function buildDemo(): Promise<BundleInfo> {
     current = undefined
   }
   const written = current === undefined || Buffer.compare(current, code) !== 0
-  if (written) {
-    mkdirSync(`${ROOT}dist-web`, { recursive: true })
-    const tmp = `${path}.${process.pid}.tmp`
-    writeFileSync(tmp, code)
-    renameSync(tmp, path)
-  }
+  if (written) writeFileAtomic(path, code)
   return { path: DEMO_BUNDLE, bytes: code.length, gzipBytes: gzipSync(code).length, written }
 }
 
@@ -77,16 +74,12 @@ export default async function setup(): Promise<void> {
   await buildTrain()
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  Promise.all([buildDemo(), buildTrain()]).then(
-    ([info, train]) => {
-      const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`
-      console.log(`${info.path}: ${kb(info.bytes)}, ${kb(info.gzipBytes)} gzip`)
-      console.log(`training page: ${train.page}, ${train.worker} (static assets in dist-train/)`)
-    },
-    (err: unknown) => {
-      console.error(err)
-      process.exit(1)
-    },
-  )
+/** `npm run build:web`: builds both, then prints the demo bundle's size and the page's assets. */
+async function main(): Promise<void> {
+  const [info, train] = await Promise.all([buildDemo(), buildTrain()])
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`
+  console.log(`${info.path}: ${kb(info.bytes)}, ${kb(info.gzipBytes)} gzip`)
+  console.log(`training page: ${train.page}, ${train.worker} (static assets in dist-train/)`)
 }
+
+if (isEntry(import.meta.url)) runMain(main)

@@ -9,9 +9,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { isModelFile, MODEL_FILE_EXTENSION, splitModelFile } from '../shared/model/model-file'
-import { decodeWeights } from '../shared/model/weights'
+import { decodeWeights, MANIFEST_FILE, PAYLOAD_FILE } from '../shared/model/weights'
 import type { Manifest } from '../shared/model/weights'
-import { UsageError } from '../trainer/cli'
+import { firstLine, UsageError } from '../trainer/cli'
 
 /** A validated model from outside models/, ready to be bundled. */
 export interface ModelSource {
@@ -29,7 +29,7 @@ export interface ModelSource {
 }
 
 const WHAT =
-  'a run folder (with generator/), an exported model folder (manifest.json + weights.bin) ' +
+  `a run folder (with generator/), an exported model folder (${MANIFEST_FILE} + ${PAYLOAD_FILE}) ` +
   `or a single-file model (${MODEL_FILE_EXTENSION})`
 
 /**
@@ -43,33 +43,33 @@ export function readModelSource(path: string): ModelSource {
     throw new UsageError(`Expected --model to name ${WHAT}, but ${path} does not exist.`)
   }
   if (!statSync(path).isDirectory()) return readFile(path)
-  if (existsSync(join(path, 'manifest.json'))) {
+  if (existsSync(join(path, MANIFEST_FILE))) {
     // An export inside a run (runs/<run>/generator) is re-exported from that run.
     const parent = dirname(path)
     const inRun = basename(path) === 'generator' && existsSync(join(parent, 'checkpoint'))
     return readFolder(path, 'export', inRun ? parent : undefined)
   }
-  if (existsSync(join(path, 'generator', 'manifest.json'))) {
+  if (existsSync(join(path, 'generator', MANIFEST_FILE))) {
     return readFolder(join(path, 'generator'), 'run', path)
   }
   const hint = existsSync(join(path, 'checkpoint'))
     ? ` (a run not exported yet? npm run export -- --run ${path})`
     : ''
   throw new UsageError(
-    `Expected --model to name ${WHAT}, but ${path} holds neither manifest.json nor ` +
-      `generator/manifest.json${hint}.`,
+    `Expected --model to name ${WHAT}, but ${path} holds neither ${MANIFEST_FILE} nor ` +
+      `generator/${MANIFEST_FILE}${hint}.`,
   )
 }
 
 function readFolder(dir: string, kind: 'run' | 'export', runDir: string | undefined): ModelSource {
-  const manifestPath = join(dir, 'manifest.json')
+  const manifestPath = join(dir, MANIFEST_FILE)
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(manifestPath, 'utf8'))
   } catch (err) {
     throw new UsageError(`Expected valid JSON in ${manifestPath}, but got: ${firstLine(err)}`)
   }
-  const payloadPath = join(dir, 'weights.bin')
+  const payloadPath = join(dir, PAYLOAD_FILE)
   if (!existsSync(payloadPath)) {
     throw new UsageError(`Expected the file ${payloadPath} beside its manifest, but it is missing.`)
   }
@@ -83,7 +83,7 @@ function readFile(path: string): ModelSource {
   const bytes = new Uint8Array(readFileSync(path))
   if (!isModelFile(bytes)) {
     const json =
-      basename(path) === 'manifest.json' ? ` (for an exported folder, name ${dirname(path)})` : ''
+      basename(path) === MANIFEST_FILE ? ` (for an exported folder, name ${dirname(path)})` : ''
     throw new UsageError(
       `Expected --model to name ${WHAT}, but ${path} is a file without the ` +
         `${MODEL_FILE_EXTENSION} header${json}.`,
@@ -118,8 +118,4 @@ export function workerName(path: string): string {
     .slice(0, 40)
     .replace(/-$/, '')
   return slug === '' ? 'model' : slug
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]
 }

@@ -25,9 +25,9 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import type { Dtype } from '../shared/model/weights'
+import { MANIFEST_FILE, type Dtype } from '../shared/model/weights'
 import { runMain, UsageError } from '../trainer/cli'
+import { isEntry } from '../trainer/entry'
 import { ALLOW_ENV, gzipBytes, overBudget, payloadGzipBytes } from './budget'
 import type { BudgetHint } from './budget'
 import { ROOT, writeEntry } from './model-entry'
@@ -148,7 +148,7 @@ function checkBudget(stdout: string, hint: BudgetHint, allow: boolean): void {
 
 /** The dtype of a shipped model (`models/<name>/`, `default` for ''), for the budget's advice. */
 function shippedDtype(name: string): Dtype | undefined {
-  const path = join(ROOT, 'models', name || 'default', 'manifest.json')
+  const path = join(ROOT, 'models', name || 'default', MANIFEST_FILE)
   if (!existsSync(path)) return undefined
   try {
     return (JSON.parse(readFileSync(path, 'utf8')) as { dtype?: Dtype }).dtype
@@ -198,6 +198,4 @@ function exit(code: number): void {
   process.exitCode = code
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runMain(() => main(process.argv.slice(2)))
-}
+if (isEntry(import.meta.url)) runMain(main)

@@ -36,6 +36,18 @@ export function parseNumber(
   return value
 }
 
+/**
+ * Checks a flag value against the names it accepts.
+ * @throws UsageError listing them.
+ * @example parseChoice('backend', 'gpu', BACKENDS) // Expected --backend to be one of auto, …
+ */
+export function parseChoice<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`Expected --${flag} to be one of ${allowed.join(', ')}, but got '${raw}'.`)
+  }
+  return raw as T
+}
+
 /** An fs-style error for a path that must be a folder but is not. */
 function notADirectory(path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`ENOTDIR: not a directory, '${path}'`), {
@@ -183,19 +195,26 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+/** The first line of an error's message (or of the thrown value), for one-line reports. */
+export function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]
+}
+
 /**
- * Runs a command's main function: errors become one line on stderr and a non-zero exit, `--help`
- * its text on stdout and exit 0. Set DEBUG=1 to see the stack.
+ * Runs a command's main function with its arguments (`process.argv` after the script): errors
+ * become one line on stderr and a non-zero exit, `--help` its text on stdout and exit 0. Set
+ * DEBUG=1 to see the stack.
+ * @example if (isEntry(import.meta.url)) runMain(main)
  */
-export function runMain(main: () => Promise<void>): void {
-  main().catch((err: unknown) => {
+export function runMain(main: (argv: string[]) => Promise<void>): void {
+  main(process.argv.slice(2)).catch((err: unknown) => {
     if (err instanceof HelpRequested) {
       process.stdout.write(err.message)
       process.exit(0)
     }
     const e = err instanceof Error ? err : new Error(String(err))
     if (process.env.DEBUG) console.error(e)
-    process.stderr.write(`error: ${e.message.split('\n')[0]}\n`)
+    process.stderr.write(`error: ${firstLine(e)}\n`)
     process.exit(e instanceof UsageError ? 2 : 1)
   })
 }

@@ -12,8 +12,9 @@
  */
 import { DTYPES, type Dtype } from '../shared/model/weights'
 import { MODEL_NAMES, type LossKind, type ModelName } from './core/architecture'
-import { parseNumber, UsageError } from './cli'
+import { parseChoice, parseNumber, UsageError } from './cli'
 import { kebab, parseFlags, type CommandHelp, type FlagSpec } from './flags'
+import { textTable } from './text-table'
 import { BACKENDS, type BackendName } from './core/backends'
 
 export type { LossKind }
@@ -209,32 +210,25 @@ export const TRAIN_HELP: CommandHelp = {
   summary: 'Trains the tutorial GAN on MNIST and exports the generator into the run folder.',
 }
 
-function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new UsageError(`Expected --${flag} to be one of ${allowed.join(', ')}, but got '${raw}'.`)
-  }
-  return raw as T
-}
-
 /** Parses one flag's raw string into the typed value of its config key. */
 function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof TrainConfig] {
   const flag = kebab(key)
   const int = (min: number, max = Infinity) => parseNumber(flag, raw, { min, max, integer: true })
   switch (key) {
     case 'preset':
-      return oneOf(flag, raw, Object.keys(PRESETS))
+      return parseChoice(flag, raw, Object.keys(PRESETS))
     case 'loss':
-      return oneOf(flag, raw, ['bce', 'wgan-gp'] as const)
+      return parseChoice(flag, raw, ['bce', 'wgan-gp'] as const)
     case 'model':
-      return oneOf(flag, raw, MODEL_NAMES)
+      return parseChoice(flag, raw, MODEL_NAMES)
     case 'backend':
-      return oneOf(flag, raw, BACKENDS)
+      return parseChoice(flag, raw, BACKENDS)
     case 'dtype':
-      return oneOf(flag, raw, DTYPES)
+      return parseChoice(flag, raw, DTYPES)
     case 'progress':
-      return oneOf(flag, raw, ['auto', 'bar', 'lines'] as const)
+      return parseChoice(flag, raw, ['auto', 'bar', 'lines'] as const)
     case 'webgpuStep':
-      return oneOf(flag, raw, WEBGPU_STEPS)
+      return parseChoice(flag, raw, WEBGPU_STEPS)
     case 'dataDir':
     case 'out':
     case 'resume':
@@ -316,8 +310,6 @@ export function totalSteps(config: TrainConfig, count: number): number {
 
 /** The config as aligned `key value` lines, for printing at start. */
 export function formatConfig(config: TrainConfig): string {
-  const width = Math.max(...Object.keys(config).map((k) => kebab(k).length))
-  return Object.entries(config)
-    .map(([k, v]) => `  ${kebab(k).padEnd(width)}  ${v === '' ? "''" : String(v)}`)
-    .join('\n')
+  const rows = Object.entries(config).map(([k, v]) => [kebab(k), v === '' ? "''" : String(v)])
+  return textTable(rows, { indent: '  ' })
 }

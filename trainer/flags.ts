@@ -9,7 +9,8 @@
  * ranges with `parseNumber` and friends, so a message names the flag and what it accepts.
  */
 import { parseArgs } from 'node:util'
-import { HelpRequested, UsageError } from './cli'
+import { firstLine, HelpRequested, UsageError } from './cli'
+import { textTable } from './text-table'
 
 /** One flag of a command. */
 export interface FlagSpec {
@@ -103,7 +104,7 @@ export function parseFlags<T extends FlagTable>(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: false })
   } catch (err) {
-    const first = (err as Error).message.split('\n')[0].replace(/\.$/, '')
+    const first = firstLine(err).replace(/\.$/, '')
     throw new UsageError(`${first}; see --help.`, { cause: err })
   }
   const out: Record<string, string | boolean | undefined> = {}
@@ -111,6 +112,18 @@ export function parseFlags<T extends FlagTable>(
     out[byKebab.get(name)!] = value as string | boolean
   }
   return out as FlagValues<T>
+}
+
+/** Returns the flag's value, or throws a UsageError naming it when it is absent. */
+export function requireFlag(
+  flags: Record<string, string | boolean | undefined>,
+  key: string,
+): string {
+  const value = flags[key]
+  if (typeof value !== 'string') {
+    throw new UsageError(`Expected --${kebab(key)}, but it is missing.`)
+  }
+  return value
 }
 
 /** The `--help` text: summary, usage, then one aligned line per flag with its default. */
@@ -124,14 +137,13 @@ export function formatHelp(flags: FlagTable, help: CommandHelp): string {
     return [`--${kebab(key)}${value}`, `${spec.description}${note}`]
   })
   rows.push(['--help, -h', 'print this help and exit'])
-  const width = Math.max(...rows.map(([name]) => name.length))
   return [
     help.summary,
     '',
     `Usage: ${help.usage}`,
     '',
     'Flags:',
-    ...rows.map(([name, text]) => `  ${name.padEnd(width)}  ${text}`),
+    textTable(rows, { indent: '  ' }),
     '',
   ].join('\n')
 }

@@ -7,13 +7,13 @@
  *      [--digit 0..9]` (`--digit` only for a conditional model; without it the seed picks the
  *      digit, as in the worker)
  */
-import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../shared/latent/condition'
 import { createGenerator } from '../shared/inference/forward'
 import { MAX_SCALE, renderDigitPng } from '../shared/render/render'
 import { readArtifact } from './export/artifact'
 import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
-import { parseFlags, type FlagTable } from './flags'
+import { parseFlags, requireFlag, type FlagTable } from './flags'
+import { isEntry } from './entry'
 import { loadKernel } from './kernel'
 
 /** The model a fresh clone ships and the worker serves. */
@@ -72,19 +72,6 @@ export function checkDigit(digit: number | undefined, classes: number, modelDir:
   }
 }
 
-/** Returns the flag's value, or throws a UsageError naming it when it is absent. */
-export function requireFlag(
-  flags: Record<string, string | boolean | undefined>,
-  key: string,
-): string {
-  const value = flags[key]
-  if (typeof value !== 'string') {
-    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-    throw new UsageError(`Expected --${flag}, but it is missing.`)
-  }
-  return value
-}
-
 /** `npm run generate`'s flags: the same table parses them and prints `--help`. */
 export const GENERATE_FLAGS = {
   model: { value: 'DIR', default: DEFAULT_MODEL_DIR, description: 'generator artifact folder' },
@@ -129,6 +116,4 @@ export async function main(argv: string[]): Promise<void> {
   )
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runMain(() => main(process.argv.slice(2)))
-}
+if (isEntry(import.meta.url)) runMain(main)

@@ -12,7 +12,6 @@
  * `--digit d` `/generate?seed=S+i&digit=d`; without it a conditional model draws each seed's own
  * digit, seed mod 10). The PNG grid is `/grid?seed=S&n=N[&digit=d]` for N ≤ 64.
  */
-import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../shared/latent/condition'
 import { createGenerator, type Generator } from '../shared/inference/forward'
 import { sampleLatent } from '../shared/latent/latent'
@@ -20,14 +19,9 @@ import { renderGridPng } from '../shared/render/render'
 import { assertUint32 } from '../shared/latent/rng'
 import { readArtifact } from './export/artifact'
 import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
-import { parseFlags, type FlagTable } from './flags'
-import {
-  checkDigit,
-  DEFAULT_MODEL_DIR,
-  parseDigit,
-  parseSeed,
-  requireFlag,
-} from './generate'
+import { parseFlags, requireFlag, type FlagTable } from './flags'
+import { isEntry } from './entry'
+import { checkDigit, DEFAULT_MODEL_DIR, parseDigit, parseSeed } from './generate'
 import { loadKernel } from './kernel'
 
 /** Most samples per `.f32` file: 100k × 784 × 4 B ≈ 314 MB, built in memory before the write. */
@@ -124,6 +118,4 @@ export async function main(argv: string[]): Promise<void> {
   )
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runMain(() => main(process.argv.slice(2)))
-}
+if (isEntry(import.meta.url)) runMain(main)

@@ -331,4 +331,4 @@ async function main(): Promise<void> {
   disposeGan(gan)
 }
 
-if (isEntry('train')) runMain(main)
+if (isEntry(import.meta.url)) runMain(main)

@@ -12,7 +12,7 @@
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { validator } from 'hono/validator'
-import { sha256Hex } from '../../shared/model/weights'
+import { sha256Hex } from '../../shared/codec/sha256'
 import demoScript from '../../dist-web/demo.js'
 import { DIRECTION_MAX, T_MAX, VIEWS, defaultTarget, stateQuery } from '../../shared/render/demo-state'
 import type { DemoState } from '../../shared/render/demo-state'

@@ -17,7 +17,7 @@
 import { Hono } from 'hono'
 import { validator } from 'hono/validator'
 import built from '../../dist-web/train-assets.json'
-import { sha256Hex } from '../../shared/model/weights'
+import { sha256Hex } from '../../shared/codec/sha256'
 import type { AppEnv } from '../app-env'
 import { etagMatches } from '../png-response'
 import { parseQuery } from '../query'

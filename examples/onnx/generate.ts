@@ -12,7 +12,6 @@
  * a 28×28 digit row by row. Grey level = round((x + 1) · 127.5), as the worker's PNGs.
  */
 import { writeFileSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
 import * as ort from 'onnxruntime-web'
 import { seedLabel } from '../../shared/latent/condition'
 import { toGray } from '../../shared/inference/gray'
@@ -20,6 +19,7 @@ import { sampleLatent } from '../../shared/latent/latent'
 import { encodePng } from '../../shared/codec/png'
 import { parseDigit, parseSeed } from '../../trainer/generate'
 import { runMain, UsageError, writeFileAtomic } from '../../trainer/cli'
+import { isEntry } from '../../trainer/entry'
 import { parseFlags } from '../../trainer/flags'
 
 /** Dimension `axis` of an input, read from the graph itself (no manifest needed). */
@@ -111,5 +111,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runMain(() => main(process.argv.slice(2)))
+if (isEntry(import.meta.url)) runMain(main)

@@ -8,9 +8,9 @@
  *
  * Run: `npx tsx examples/onnx/to-onnx.ts models/default default.onnx`
  */
-import { pathToFileURL } from 'node:url'
 import { readArtifact } from '../../trainer/export/artifact'
 import { runMain, UsageError, writeFileAtomic } from '../../trainer/cli'
+import { isEntry } from '../../trainer/entry'
 import { exportOnnx } from '../../trainer/export/onnx'
 
 /**
@@ -34,5 +34,4 @@ async function main(argv: string[]): Promise<void> {
   console.log(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB) from ${dir}`)
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runMain(() => main(process.argv.slice(2)))
+if (isEntry(import.meta.url)) runMain(main)

@@ -18,8 +18,7 @@
  * every tensor as float32 and, for the quantized ones, also the stored integers, which the forward
  * pass computes with.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { sha256Hex } from '../codec/sha256'
 import {
   dequantize,
   DTYPES,
@@ -41,6 +40,9 @@ export { WeightFormatError }
 export { DTYPES, type Dtype }
 export const FORMAT = 'digit-gan-generator'
 export const FORMAT_VERSION = 1
+/** The manifest's file name in an artifact folder (and in a run's `generator/`). */
+export const MANIFEST_FILE = 'manifest.json'
+/** The payload's file name beside it; `manifest.payload.file` must name it. */
 export const PAYLOAD_FILE = 'weights.bin'
 
 /** Where one tensor lives in the payload. */
@@ -63,7 +65,7 @@ export interface Manifest {
   dtype: Dtype
   tensors: TensorEntry[]
   payload: {
-    file: 'weights.bin'
+    file: typeof PAYLOAD_FILE
     byteLength: number
     sha256: string
     /** Compression of the stored bytes; absent = raw. `rawByteLength` is the decoded size. */
@@ -92,17 +94,6 @@ export interface EncodeOptions {
   compress?: boolean
   training?: Record<string, unknown>
   eval?: Record<string, unknown>
-}
-
-
-/**
- * Lowercase hex SHA-256 (synchronous, via @noble/hashes: WebCrypto's digest is async-only).
- *
- * @example
- * sha256Hex(new Uint8Array()) // 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
- */
-export function sha256Hex(bytes: Uint8Array): string {
-  return bytesToHex(sha256(bytes))
 }
 
 /** Names of the dense kernels of the generator: the only tensors that take `manifest.dtype`. */

@@ -9,14 +9,14 @@
  *
  * Run: `npx tsx test/e2e/write-fixture-model.ts`
  */
-import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { sha256Hex } from '../../shared/codec/sha256'
 import { createGenerator } from '../../shared/inference/forward'
 import type { Generator } from '../../shared/inference/forward'
 import { renderInterpolationPng } from '../../shared/render/interpolate'
 import { renderClassGridPng, renderDigitPng, renderGridPng } from '../../shared/render/render'
-import { decodeWeights } from '../../shared/model/weights'
+import { decodeWeights, MANIFEST_FILE, PAYLOAD_FILE } from '../../shared/model/weights'
 import type { Manifest } from '../../shared/model/weights'
 import {
   buildConditionalFixtureModel,
@@ -53,19 +53,17 @@ function renderUrl(generator: Generator, url: string): Uint8Array {
 function write(folder: string, model: { manifest: Manifest; payload: Uint8Array }): Generator {
   const dir = fileURLToPath(new URL(`../fixtures/${folder}/`, import.meta.url))
   mkdirSync(dir, { recursive: true })
-  writeFileSync(`${dir}weights.bin`, model.payload)
-  writeFileSync(`${dir}manifest.json`, `${JSON.stringify(model.manifest, null, 2)}\n`)
+  writeFileSync(`${dir}${PAYLOAD_FILE}`, model.payload)
+  writeFileSync(`${dir}${MANIFEST_FILE}`, `${JSON.stringify(model.manifest, null, 2)}\n`)
   const { byteLength } = model.payload
   console.log(`wrote ${dir} (${byteLength} bytes, sha256 ${model.manifest.payload.sha256})`)
   return createGenerator(decodeWeights(model.manifest, model.payload))
 }
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
 for (const [folder, model, urls] of [
   ['tiny-model', buildFixtureModel(), GOLDEN_URLS],
   ['tiny-cgan', buildConditionalFixtureModel(), CGAN_GOLDEN_URLS],
 ] as const) {
   const generator = write(folder, model)
-  for (const url of urls) console.log(`  '${url}': '${sha256(renderUrl(generator, url))}',`)
+  for (const url of urls) console.log(`  '${url}': '${sha256Hex(renderUrl(generator, url))}',`)
 }

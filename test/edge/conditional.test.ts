@@ -21,7 +21,7 @@ import plainWeights from '../fixtures/tiny-model/weights.bin'
 import { expectBadRequest } from './bad-request'
 import { buildConditionalFixtureModel, CGAN_GOLDEN, CGAN_GOLDEN_URLS } from './fixture-model'
 import { decodeApng, decodePng } from './png-decode'
-import { sha256 } from './png-info'
+import { sha256Hex } from '../../shared/codec/sha256'
 
 const app = createApp(createModelLoader(manifest, weights))
 const plain = createApp(createModelLoader(plainManifest, plainWeights))
@@ -63,7 +63,7 @@ describe('the conditional fixture', () => {
       const served = createApp(createModelLoader(manifest, weights, engines[engine]))
       const res = await served.request(url)
       expect(res.status).toBe(200)
-      expect(await sha256(await res.arrayBuffer())).toBe(CGAN_GOLDEN[url])
+      expect(sha256Hex(new Uint8Array(await res.arrayBuffer()))).toBe(CGAN_GOLDEN[url])
     },
   )
 })

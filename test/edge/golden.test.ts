@@ -13,7 +13,7 @@ import kernel from '../../shared/inference/kernel.wasm'
 import manifest from '../fixtures/tiny-model/manifest.json'
 import weights from '../fixtures/tiny-model/weights.bin'
 import { buildFixtureModel, GOLDEN_URLS } from './fixture-model'
-import { sha256 } from './png-info'
+import { sha256Hex } from '../../shared/codec/sha256'
 
 // Re-pin with `npx tsx test/e2e/write-fixture-model.ts`, only for a deliberate pipeline change.
 const GOLDEN: Record<(typeof GOLDEN_URLS)[number], string> = {
@@ -39,7 +39,7 @@ describe('golden PNGs of the fixture model', () => {
       const app = createApp(createModelLoader(manifest, weights, engines[engine]))
       const res = await app.request(url)
       expect(res.status).toBe(200)
-      expect(await sha256(await res.arrayBuffer())).toBe(GOLDEN[url])
+      expect(sha256Hex(new Uint8Array(await res.arrayBuffer()))).toBe(GOLDEN[url])
     },
   )
 })

@@ -29,9 +29,3 @@ export function pngInfo(bytes: Uint8Array): PngInfo {
     colorType: bytes[25],
   }
 }
-
-/** Hex sha256 via WebCrypto (workerd and Node both have it). */
-export async function sha256(bytes: Uint8Array<ArrayBuffer> | ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
-}

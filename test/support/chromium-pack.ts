@@ -44,6 +44,8 @@ import { pipeline } from 'node:stream/promises'
 import type { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { createBrotliDecompress } from 'node:zlib'
+import { runMain } from '../../trainer/cli'
+import { isEntry } from '../../trainer/entry'
 
 const PACKAGE = '@sparticuz/chromium'
 /** Where the global setup leaves the reason unpacking failed, for the tests to report. */
@@ -186,15 +188,10 @@ function fontsConf(dir: string): string {
   ].join('\n')
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  unpackChromium().then(
-    (pack) => {
-      const vars = Object.entries(vulkanEnv(pack)).map(([k, v]) => `${k}='${v}'`)
-      console.log(`export ${vars.join(' ')}`)
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err)
-      process.exit(1)
-    },
-  )
+/** The command: unpacks, then prints the `export` line for a shell to eval. */
+async function main(): Promise<void> {
+  const vars = Object.entries(vulkanEnv(await unpackChromium())).map(([k, v]) => `${k}='${v}'`)
+  console.log(`export ${vars.join(' ')}`)
 }
+
+if (isEntry(import.meta.url)) runMain(main)

@@ -20,7 +20,7 @@ import { kebab, type FlagTable } from '../../trainer/flags'
 import { GENERATE_FLAGS } from '../../trainer/generate'
 import { SAMPLE_FLAGS } from '../../trainer/sample'
 import { CLASSIFIER_FLAGS } from '../../trainer/eval/train-classifier'
-import { runCli, type CliRun } from './cli-run'
+import { expectOneLineError, runCli, type CliRun } from './cli-run'
 import { writeTinyMnist } from './fixtures'
 
 /** Long enough for a loaded 2-core machine to start tsx and tfjs; a hang runs into it. */
@@ -41,13 +41,9 @@ const COMMANDS: [string, string, FlagTable][] = [
 const run = (script: string, args: string[], env?: Record<string, string>) =>
   runCli(script, args, { timeoutMs: LIMIT_MS, env })
 
-/** Finished by itself (not killed), non-zero, one `error:` line on stderr. */
-function expectOneLineError(r: CliRun, what: string): void {
-  expect(r.signal, `${what} was killed: it hung`).toBeNull()
-  expect(r.status, what).not.toBe(0)
-  expect(r.stderr.trim().split('\n'), what).toHaveLength(1)
-  expect(r.stderr, what).toMatch(/^error: Expected /)
-}
+/** Finished by itself (not killed), non-zero, one `error: Expected …` line on stderr. */
+const expectExpectedError = (r: CliRun, what: string) =>
+  expectOneLineError(r, what, /^error: Expected /)
 
 let work: string
 let file: string
@@ -100,8 +96,8 @@ describe('an output path that cannot be written', () => {
       run(script, args('/proc/digit-gan-x/y')),
       run(script, args(join(file, 'sub'))),
     ])
-    expectOneLineError(proc, `${what} under /proc`)
-    expectOneLineError(underFile, `${what} under a file`)
+    expectExpectedError(proc, `${what} under /proc`)
+    expectExpectedError(underFile, `${what} under a file`)
     expect(existsSync('/proc/digit-gan-x')).toBe(false)
     if (what !== 'export') {
       expect(proc.stderr).toMatch(/ENOENT at \/proc\/digit-gan-x/)
@@ -115,7 +111,7 @@ describe('an output path that cannot be written', () => {
     const out = join(work, 'new', 'deeper', 'x.png')
     const model = join(work, 'no-model')
     const r = await run('trainer/generate.ts', ['--model', model, '--seed', '1', '--out', out])
-    expectOneLineError(r, 'generate with a missing model')
+    expectExpectedError(r, 'generate with a missing model')
     expect(r.stderr).toContain('no-model')
     expect(existsSync(join(work, 'new'))).toBe(false)
   })
@@ -135,7 +131,7 @@ describe('a negative number', () => {
     ['tools/bench-edge.ts', ['--rounds', '-1'], "--rounds to be an integer >= 1, but got '-1'"],
   ])('should get the range of %s %j', async (script, args, message) => {
     const r = await run(script, args)
-    expectOneLineError(r, args.join(' '))
+    expectExpectedError(r, args.join(' '))
     expect(r.stderr).toContain(message)
     expect(r.stderr).not.toContain('ambiguous')
   })

@@ -2,10 +2,11 @@
  * @module test/trainer/cli-run
  * Runs a trainer command the way `npm run <name>` does (tsx), without npx's extra process. Every
  * run has a time limit, so a command that hangs fails its test (killed: `status` null, `signal`
- * set) instead of hanging the suite.
+ * set) instead of hanging the suite. `expectOneLineError` is what every command owes bad input.
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -44,4 +45,17 @@ export function runCli(
     child.on('error', reject)
     child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }))
   })
+}
+
+/**
+ * A command's answer to bad input: it finished by itself (was not killed: it did not hang),
+ * non-zero, with one `error: …` line on stderr, which matches `message` when given.
+ * @example expectOneLineError(await runCli('trainer/generate.ts', ['--seed', 'x']), 'bad seed')
+ */
+export function expectOneLineError(run: CliRun, what: string, message?: RegExp): void {
+  expect(run.signal, `${what} was killed: it hung`).toBeNull()
+  expect(run.status, what).not.toBe(0)
+  expect(run.stderr.trim().split('\n'), what).toHaveLength(1)
+  expect(run.stderr, what).toMatch(/^error: /)
+  if (message) expect(run.stderr, what).toMatch(message)
 }

@@ -4,57 +4,28 @@
  * to what the shared pipeline (and so the worker) produces, with `--digit` on a conditional model
  * too (against the hashes the worker test pins); bad input changes nothing on disk.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { unzlibSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sha256Hex } from '../../shared/codec/sha256'
 import { createGenerator, type Generator } from '../../shared/inference/forward'
 import { toGray } from '../../shared/inference/gray'
 import { sampleLatent } from '../../shared/latent/latent'
 import { gridColumns, renderDigitPng, renderGridPng } from '../../shared/render/render'
-import { Xoshiro128 } from '../../shared/latent/rng'
-import { tensorSpecs, type ModelSpec } from '../../shared/model/spec'
 import { tutorialMlp } from '../../shared/model/presets'
 import { decodeWeights, encodeWeights } from '../../shared/model/weights'
 import { readArtifact, writeArtifact } from '../../trainer/export/artifact'
 import { CGAN_GOLDEN } from '../edge/fixture-model'
+import { decodePng } from '../edge/png-decode'
 import { randomTensors } from '../shared/helpers'
-import { runCli as runCliScript } from './cli-run'
+import { expectOneLineError, runCli as runCliScript } from './cli-run'
 
-/** Decodes an 8-bit grayscale, non-interlaced PNG (all five filter types). */
+/** Decodes a PNG (test/edge/png-decode: CRCs, all five filters) that must be 8-bit grey. */
 function decodeGrayPng(png: Uint8Array): { width: number; height: number; pixels: Uint8Array } {
-  const view = new DataView(png.buffer, png.byteOffset, png.byteLength)
-  const width = view.getUint32(16)
-  const height = view.getUint32(20)
-  expect([png[24], png[25], png[28]]).toEqual([8, 0, 0])
-  const idat: Uint8Array[] = []
-  for (let at = 8; at < png.length; ) {
-    const length = view.getUint32(at)
-    const type = String.fromCharCode(...png.subarray(at + 4, at + 8))
-    if (type === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length))
-    at += 12 + length
-  }
-  const joined = new Uint8Array(idat.reduce((n, c) => n + c.length, 0))
-  idat.reduce((at, c) => (joined.set(c, at), at + c.length), 0)
-  const raw = unzlibSync(joined)
-  const pixels = new Uint8Array(width * height)
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (width + 1)]
-    for (let x = 0; x < width; x++) {
-      const v = raw[y * (width + 1) + 1 + x]
-      const a = x > 0 ? pixels[y * width + x - 1] : 0
-      const b = y > 0 ? pixels[(y - 1) * width + x] : 0
-      const c = x > 0 && y > 0 ? pixels[(y - 1) * width + x - 1] : 0
-      const p = a + b - c
-      const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)]
-      const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c
-      const pred = [0, a, b, (a + b) >> 1, paeth][filter]
-      pixels[y * width + x] = (v + pred) & 0xff
-    }
-  }
-  return { width, height, pixels }
+  const decoded = decodePng(png)
+  expect(decoded.channels).toBe(1)
+  return decoded
 }
 
 function digit(generator: Generator, seed: number): Uint8Array {
@@ -144,10 +115,7 @@ describe('trainer/generate', () => {
     ]
     const runs = await Promise.all(cases.map(runCli))
     for (const [i, args] of cases.entries()) {
-      const run = runs[i]
-      expect(run.status, args.join(' ')).not.toBe(0)
-      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
-      expect(run.stderr).toMatch(/^error: /)
+      expectOneLineError(runs[i], args.join(' '))
       expect(existsSync(out)).toBe(false)
     }
   })
@@ -165,8 +133,6 @@ describe('trainer/generate --digit', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
-
   it('should write the bytes the worker serves for a chosen and a seed-picked digit', async () => {
     const cases = [
       [['--digit', '7'], '/generate?seed=42&digit=7', 'digit 7, '],
@@ -183,7 +149,7 @@ describe('trainer/generate --digit', () => {
       expect(runs[i].stderr, url).toBe('')
       expect(runs[i].status, url).toBe(0)
       expect(runs[i].stdout).toContain(said)
-      expect(sha256(join(dir, `${i}.png`)), url).toBe(CGAN_GOLDEN[url])
+      expect(sha256Hex(readFileSync(join(dir, `${i}.png`))), url).toBe(CGAN_GOLDEN[url])
     }
   })
 
@@ -202,9 +168,8 @@ describe('trainer/generate --digit', () => {
       cases.map(([args]) => runCli([...args, '--seed', '1', '--out', out])),
     )
     for (const [i, [args, message]] of cases.entries()) {
+      expectOneLineError(runs[i], args.join(' '), message)
       expect(runs[i].status, args.join(' ')).toBe(2)
-      expect(runs[i].stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
-      expect(runs[i].stderr).toMatch(message)
     }
     expect(existsSync(out)).toBe(false)
   })

@@ -4,22 +4,20 @@
  * grid, `--digit` on a conditional model, and bad input that exits non-zero without writing
  * anything.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sha256Hex } from '../../shared/codec/sha256'
 import { createGenerator, type Generator } from '../../shared/inference/forward'
 import { sampleLatent } from '../../shared/latent/latent'
 import { renderGridPng } from '../../shared/render/render'
-import { Xoshiro128 } from '../../shared/latent/rng'
-import { tensorSpecs, type ModelSpec } from '../../shared/model/spec'
 import { tutorialMlp } from '../../shared/model/presets'
 import { readArtifact, writeArtifact } from '../../trainer/export/artifact'
 import { sampleImages } from '../../trainer/sample'
 import { CGAN_GOLDEN } from '../edge/fixture-model'
 import { randomTensors } from '../shared/helpers'
-import { runCli as runCliScript } from './cli-run'
+import { expectOneLineError, runCli as runCliScript } from './cli-run'
 
 /** Runs `npm run sample` (see cli-run.ts). */
 const runCli = (args: string[]) => runCliScript('trainer/sample.ts', args)
@@ -95,10 +93,7 @@ describe('trainer/sample', () => {
     ]
     const runs = await Promise.all(cases.map(runCli))
     for (const [i, args] of cases.entries()) {
-      const run = runs[i]
-      expect(run.status, args.join(' ')).not.toBe(0)
-      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
-      expect(run.stderr).toMatch(/^error: /)
+      expectOneLineError(runs[i], args.join(' '))
       expect(existsSync(out)).toBe(false)
       expect(existsSync(join(dir, 'bad.txt'))).toBe(false)
     }
@@ -142,8 +137,7 @@ describe('trainer/sample --digit', () => {
     }
     expect(sampleImages(generator, 8, 3)).toEqual(floats(own))
     // The grid is the worker's /grid?seed=1&n=16&digit=3, byte for byte.
-    const hash = createHash('sha256').update(readFileSync(grid)).digest('hex')
-    expect(hash).toBe(CGAN_GOLDEN['/grid?seed=1&n=16&digit=3'])
+    expect(sha256Hex(readFileSync(grid))).toBe(CGAN_GOLDEN['/grid?seed=1&n=16&digit=3'])
   })
 
   it('should exit 2 with one line for --digit on an unconditional model, or too big', async () => {
@@ -152,12 +146,9 @@ describe('trainer/sample --digit', () => {
       runCli(['--model', 'test/fixtures/tiny-model', '--n', '2', '--digit', '1', '--out', out]),
       runCli(['--model', CGAN, '--n', '2', '--digit', '10', '--out', out]),
     ])
-    expect(runs[0].stderr).toMatch(/^error: Expected no --digit: .* unconditional/)
-    expect(runs[1].stderr).toMatch(/--digit/)
-    for (const run of runs) {
-      expect(run.status).toBe(2)
-      expect(run.stderr.trim().split('\n')).toHaveLength(1)
-    }
+    expectOneLineError(runs[0], 'unconditional', /^error: Expected no --digit: .* unconditional/)
+    expectOneLineError(runs[1], '--digit 10', /--digit/)
+    for (const run of runs) expect(run.status).toBe(2)
     expect(existsSync(out)).toBe(false)
   })
 })

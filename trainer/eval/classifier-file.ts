@@ -8,7 +8,6 @@
  * format of shared/model/weights.ts: that one describes MLP generators and is read by the edge, this one
  * is read by the trainer only. Retrain with `npm run train:classifier`.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,14 +19,14 @@ import {
   type ClassifierSpec,
 } from './classifier'
 import { writeFileAtomic } from '../cli'
+import { sha256Hex } from '../../shared/codec/sha256'
+import { MANIFEST_FILE, PAYLOAD_FILE } from '../../shared/model/weights'
 
 /** Folder of the shipped classifier, whatever the working directory. */
 export const DEFAULT_CLASSIFIER_DIR = fileURLToPath(
   new URL('../../models/classifier', import.meta.url),
 )
 export const CLASSIFIER_FORMAT = 'digit-gan-classifier'
-const MANIFEST = 'manifest.json'
-const PAYLOAD = 'weights.bin'
 
 /** The classifier's manifest.json. */
 export interface ClassifierManifest {
@@ -37,7 +36,7 @@ export interface ClassifierManifest {
   /** How to feed it, for readers of the file. */
   input: string
   tensors: { name: string; shape: number[]; offset: number; byteLength: number }[]
-  payload: { file: typeof PAYLOAD; byteLength: number; sha256: string }
+  payload: { file: typeof PAYLOAD_FILE; byteLength: number; sha256: string }
   training?: Record<string, unknown>
 }
 
@@ -68,12 +67,12 @@ export async function saveClassifier(
     spec: c.spec,
     input: 'NHWC [N, 28, 28, 1] float32, gray / 127.5 - 1 (the generator range [-1, 1])',
     tensors,
-    payload: { file: PAYLOAD, byteLength: payload.length, sha256: sha256Hex(payload) },
+    payload: { file: PAYLOAD_FILE, byteLength: payload.length, sha256: sha256Hex(payload) },
     training,
   }
-  rmSync(join(dir, MANIFEST), { force: true })
-  writeFileAtomic(join(dir, PAYLOAD), payload)
-  writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
+  rmSync(join(dir, MANIFEST_FILE), { force: true })
+  writeFileAtomic(join(dir, PAYLOAD_FILE), payload)
+  writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`)
   return manifest
 }
 
@@ -85,8 +84,8 @@ export async function saveClassifier(
 export function loadClassifier(
   dir: string = DEFAULT_CLASSIFIER_DIR,
 ): Classifier & { manifest: ClassifierManifest } {
-  const manifestPath = join(dir, MANIFEST)
-  const payloadPath = join(dir, PAYLOAD)
+  const manifestPath = join(dir, MANIFEST_FILE)
+  const payloadPath = join(dir, PAYLOAD_FILE)
   for (const path of [manifestPath, payloadPath]) {
     if (!existsSync(path)) {
       throw new ClassifierError(
@@ -142,8 +141,4 @@ function littleEndianBytes(values: Float32Array): Uint8Array {
   const view = new DataView(bytes.buffer)
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true)
   return bytes
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
 }

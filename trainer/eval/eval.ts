@@ -22,27 +22,29 @@
  *   first min(N, 10 000) test digits. A subset keeps this at ~30 s on 2 cores; `--nn-train 60000`
  *   searches the whole training set.
  */
-import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../../shared/latent/condition'
 import { createGenerator } from '../../shared/inference/forward'
 import { toGray } from '../../shared/inference/gray'
+import { MANIFEST_FILE } from '../../shared/model/weights'
 import { readArtifact, recordEval } from '../export/artifact'
 import { classifyImages, disposeClassifier, grayToInput, type Classifier } from './classifier'
 import { DEFAULT_CLASSIFIER_DIR, loadClassifier } from './classifier-file'
 import {
   assertWritableDir,
   assertWritableFile,
+  parseChoice,
   parseNumber,
   runMain,
   UsageError,
   writeFileAtomic,
 } from '../cli'
 import { loadMnist } from '../run/data'
-import { parseFlags, type FlagTable } from '../flags'
+import { parseFlags, requireFlag, type FlagTable } from '../flags'
+import { isEntry } from '../entry'
 import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
 import { fidFloor } from './fid-floor'
-import { requireFlag } from '../generate'
 import { loadKernel } from '../kernel'
+import { textTable } from '../text-table'
 import { sampleImages } from '../sample'
 import {
   classHistogram,
@@ -257,14 +259,7 @@ export function formatTable(r: EvalResult): string {
     ['NN distance to train, median', f(m.generatedMedian), f(m.realMedian)],
     ['closer than real 1st pct', pct(m.fractionBelowRealP01), '1.0%'],
   ]
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
-  const lines = rows.map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd(),
-  )
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '))
+  const lines = [textTable(rows, { rule: true })]
   const hist = r.histogram.map((h, k) => `${k}:${pct(h)}`).join(' ')
   lines.push('', `class histogram: ${hist}`)
   if (r.conditional) {
@@ -311,12 +306,7 @@ export async function main(argv: string[]): Promise<void> {
     usage: 'npm run eval -- --model DIR [flags]',
     summary: 'Measures a generator with the MNIST classifier: FID, IS, classes, memorization.',
   })
-  const backend = flags.backend ?? EVAL_FLAGS.backend.default
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
-    throw new UsageError(
-      `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`,
-    )
-  }
+  const backend = parseChoice('backend', flags.backend ?? EVAL_FLAGS.backend.default, BACKENDS)
   const config: EvalConfig = {
     model: requireFlag(flags, 'model'),
     n:
@@ -325,7 +315,7 @@ export async function main(argv: string[]): Promise<void> {
         : parseNumber('n', flags.n, { min: 2, max: 60000, integer: true }),
     json: flags.json,
     record: flags.record === true,
-    backend: backend as BackendName,
+    backend,
     classifier: flags.classifier ?? EVAL_FLAGS.classifier.default,
     floorSets:
       flags.floorSets === undefined
@@ -348,9 +338,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (config.record) {
     recordEval(config.model, result as unknown as Record<string, unknown>)
-    console.log(`recorded eval in ${config.model}/manifest.json`)
+    console.log(`recorded eval in ${config.model}/${MANIFEST_FILE}`)
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runMain(() => main(process.argv.slice(2)))
+if (isEntry(import.meta.url)) runMain(main)

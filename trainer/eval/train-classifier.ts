@@ -9,7 +9,6 @@
  * Adam with a cosine learning-rate decay to 5 % of `lr`, seeded init and shuffling; test accuracy
  * is measured once, after the last epoch, and stored in the manifest (it is not used to select).
  */
-import { pathToFileURL } from 'node:url'
 import { Xoshiro128 } from '../../shared/latent/rng'
 import {
   classifierGradients,
@@ -23,9 +22,10 @@ import {
 } from './classifier'
 import { DEFAULT_CLASSIFIER_DIR, saveClassifier } from './classifier-file'
 import { Adam } from '../core/adam'
-import { assertWritableDir, parseNumber, runMain, UsageError } from '../cli'
+import { assertWritableDir, parseChoice, parseNumber, runMain, UsageError } from '../cli'
 import { loadMnist, type MnistSplit } from '../run/data'
 import { parseFlags, type FlagTable } from '../flags'
+import { isEntry } from '../entry'
 import { predictedClasses } from './scores'
 import { BACKENDS, initBackend, type BackendName } from '../core/backend'
 import { tf } from '../core/tf'
@@ -211,14 +211,7 @@ export async function main(argv: string[]): Promise<void> {
       min: 1,
       integer: true,
     })
-  if (flags.backend !== undefined) {
-    if (!(BACKENDS as readonly string[]).includes(flags.backend)) {
-      throw new UsageError(
-        `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${flags.backend}'.`,
-      )
-    }
-    config.backend = flags.backend as BackendName
-  }
+  if (flags.backend !== undefined) config.backend = parseChoice('backend', flags.backend, BACKENDS)
   if (flags.out !== undefined) config.out = flags.out
   if (flags.dataDir !== undefined) config.dataDir = flags.dataDir
   if (config.batchSize > config.trainLimit) {
@@ -233,5 +226,4 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`wrote ${config.out}`)
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  runMain(() => main(process.argv.slice(2)))
+if (isEntry(import.meta.url)) runMain(main)

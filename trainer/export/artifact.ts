@@ -17,12 +17,11 @@ import {
   encodeWeights,
   type DecodedWeights,
   type Dtype,
+  MANIFEST_FILE,
+  PAYLOAD_FILE,
   type Manifest,
 } from '../../shared/model/weights'
-import { writeFileAtomic } from '../cli'
-
-export const MANIFEST_FILE = 'manifest.json'
-export const PAYLOAD_FILE = 'weights.bin'
+import { firstLine, writeFileAtomic } from '../cli'
 
 /** A missing, unreadable or invalid artifact; the message names the path. */
 export class ArtifactError extends Error {
@@ -156,8 +155,4 @@ function readFileOrThrow(path: string): Buffer {
 
 function manifestJson(manifest: unknown): string {
   return `${JSON.stringify(manifest, null, 2)}\n`
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]
 }

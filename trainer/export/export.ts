@@ -24,7 +24,14 @@ import { sampleLatents } from '../../shared/latent/latent'
 import { renderLossChart, type LossPoint } from '../../shared/render/loss-chart'
 import { writeArtifact, writeModelFile } from './artifact'
 import { loadCheckpoint, restoreGan } from '../run/checkpoint'
-import { assertWritableDir, parseNumber, runMain, UsageError, writeFileAtomic } from '../cli'
+import {
+  assertWritableDir,
+  parseChoice,
+  parseNumber,
+  runMain,
+  UsageError,
+  writeFileAtomic,
+} from '../cli'
 import { isEntry } from '../entry'
 import { parseFlags, type FlagTable } from '../flags'
 import { DEFAULT_CONFIG, type TrainConfig } from '../config'
@@ -34,7 +41,7 @@ import { forward, readTensors } from '../core/models'
 import { dtypeFidelity, type DtypeFidelity } from './fidelity'
 import { exportOnnx } from './onnx'
 import { mixSeed, SEED_PURPOSE } from '../core/seed'
-import { BACKENDS, initBackend, type BackendName } from '../core/backend'
+import { BACKENDS, initBackend } from '../core/backend'
 import { tf } from '../core/tf'
 
 /** Batch size of the BatchNorm re-estimation passes. */
@@ -225,16 +232,8 @@ async function main(): Promise<void> {
   })
   const runDir = flags.run
   if (!runDir) throw new UsageError('Expected --run DIR (a training run folder), but got none.')
-  const dtype = (flags.dtype ?? undefined) as Dtype | undefined
-  if (dtype !== undefined && !DTYPES.includes(dtype)) {
-    throw new UsageError(`Expected --dtype to be one of ${DTYPES.join(', ')}, but got '${dtype}'.`)
-  }
-  const backend = (flags.backend ?? EXPORT_FLAGS.backend.default) as BackendName
-  if (!BACKENDS.includes(backend)) {
-    throw new UsageError(
-      `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`,
-    )
-  }
+  const dtype = flags.dtype === undefined ? undefined : parseChoice('dtype', flags.dtype, DTYPES)
+  const backend = parseChoice('backend', flags.backend ?? EXPORT_FLAGS.backend.default, BACKENDS)
   const bnBatches =
     flags.bnBatches === undefined
       ? undefined
@@ -270,4 +269,4 @@ async function main(): Promise<void> {
   disposeGan(gan)
 }
 
-if (isEntry('export')) runMain(main)
+if (isEntry(import.meta.url)) runMain(main)

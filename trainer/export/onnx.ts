@@ -24,9 +24,16 @@ import {
   featureShapes,
   outputSize,
   tensorSpecs,
+  type Activation,
+  type ActivationSpec,
+  type BatchNormSpec,
+  type Conv2dSpec,
+  type DenseSpec,
+  type FeatureShape,
   type LayerSpec,
   type ModelSpec,
-  type FeatureShape,
+  type ReshapeSpec,
+  type UpsampleSpec,
 } from '../../shared/model/spec'
 import { ProtoWriter } from './protobuf'
 
@@ -102,7 +109,7 @@ export function exportOnnx(model: ModelSpec, tensors: Map<string, Float32Array>)
   const shapes = featureShapes(net)
   let current = ONNX_INPUT
   net.layers.forEach((layer, i) => {
-    const node = layerNode(layer, i, current, shapes[i], constants)
+    const node = layerNode(layer, { index: i, input: current, shape: shapes[i], constants })
     if (node) {
       nodes.push(...node)
       current = node[node.length - 1].output
@@ -145,129 +152,158 @@ export function exportOnnx(model: ModelSpec, tensors: Map<string, Float32Array>)
   return modelProto.finish()
 }
 
+/** Where a layer sits in the graph: what its nodes read, and where they add constants. */
+interface LayerAt {
+  index: number
+  /** The tensor the layer reads. */
+  input: string
+  /** Its features in spec form: flat `[n]`, or a map `[h, w, c]` (NCHW in the graph). */
+  shape: FeatureShape
+  constants: Constant[]
+}
+
+/** A layer's ONNX nodes (the last one writes its output); null for an identity. */
+type NodeWriter<K extends LayerSpec['kind']> = (
+  layer: Extract<LayerSpec, { kind: K }>,
+  at: LayerAt,
+) => OnnxNode[] | null
+
 /**
- * The ONNX nodes of one layer reading `input` (features of spec shape `shape`: flat `[N, n]`, or a
- * map, NCHW in the graph); null for identities (dropout, linear). Adds its constants.
+ * One writer per layer kind, so a new kind in shared/model/spec does not compile until it has an
+ * ONNX form. Dropout is the identity at inference.
  */
-function layerNode(
-  layer: LayerSpec,
-  index: number,
-  input: string,
-  shape: FeatureShape,
-  constants: Constant[],
-): OnnxNode[] | null {
-  switch (layer.kind) {
-    case 'dense': {
-      const n = layer.name
-      const product = `${n}.matmul`
-      return [
-        { op: 'MatMul', name: product, inputs: [input, `${n}.kernel`], output: product },
-        { op: 'Add', name: `${n}.add`, inputs: [product, `${n}.bias`], output: `${n}.out` },
-      ]
-    }
-    case 'batchNorm': {
-      const n = layer.name
-      const params = ['gamma', 'beta', 'movingMean', 'movingVariance'].map((p) => `${n}.${p}`)
-      return [
-        {
-          op: 'BatchNormalization',
-          name: n,
-          inputs: [input, ...params],
-          output: `${n}.out`,
-          floatAttrs: { epsilon: layer.epsilon },
-        },
-      ]
-    }
-    case 'activation': {
-      const name = `act${index}.${layer.fn}`
-      const base = { name, inputs: [input], output: name }
-      switch (layer.fn) {
-        case 'leakyRelu':
-          return [{ ...base, op: 'LeakyRelu', floatAttrs: { alpha: layer.alpha ?? 0.2 } }]
-        case 'relu':
-          return [{ ...base, op: 'Relu' }]
-        case 'tanh':
-          return [{ ...base, op: 'Tanh' }]
-        case 'sigmoid':
-          return [{ ...base, op: 'Sigmoid' }]
-        case 'linear':
-          return null
-        default:
-          throw new OnnxExportError(`Expected a known activation, but got '${String(layer.fn)}'.`)
-      }
-    }
-    case 'dropout':
-      return null
-    case 'condition': {
-      const name = `condition${index}`
-      return [
-        { op: 'Concat', name, inputs: [input, ONNX_LABEL], output: name, intAttrs: { axis: 1 } },
-      ]
-    }
-    case 'reshape': {
-      const name = `reshape${index}`
-      constants.push({
-        name: `${name}.shape`,
-        dims: [4],
-        values: [-1, ...layer.shape],
-        type: 'int64',
-      })
-      return [
-        { op: 'Reshape', name, inputs: [input, `${name}.shape`], output: `${name}.nhwc` },
-        transpose(`${name}.nchw`, `${name}.nhwc`, [0, 3, 1, 2]),
-      ]
-    }
-    case 'flatten': {
-      const name = `flatten${index}`
-      return [
-        transpose(`${name}.nhwc`, input, [0, 2, 3, 1]),
-        { op: 'Flatten', name, inputs: [`${name}.nhwc`], output: name, intAttrs: { axis: 1 } },
-      ]
-    }
-    case 'conv2d': {
-      const n = layer.name
-      const k = layer.kernelSize
-      const [h, w] = shape as readonly [number, number, number] // a map: checked by featureShapes
-      const rows = convGeometry(h, k, layer.stride)
-      const cols = convGeometry(w, k, layer.stride)
-      return [
-        transpose(`${n}.kernel.oihw`, `${n}.kernel`, [3, 2, 0, 1]),
-        {
-          op: 'Conv',
-          name: n,
-          inputs: [input, `${n}.kernel.oihw`, `${n}.bias`],
-          output: `${n}.out`,
-          intsAttrs: {
-            kernel_shape: [k, k],
-            strides: [layer.stride, layer.stride],
-            pads: [rows.before, cols.before, rows.after, cols.after],
-          },
-        },
-      ]
-    }
-    case 'upsample': {
-      const name = `upsample${index}`
-      const f = layer.factor
-      constants.push({ name: `${name}.scales`, dims: [4], values: [1, 1, f, f], type: 'float' })
-      return [
-        {
-          op: 'Resize',
-          name,
-          inputs: [input, '', `${name}.scales`],
-          output: name,
-          stringAttrs: {
-            mode: 'nearest',
-            coordinate_transformation_mode: 'asymmetric',
-            nearest_mode: 'floor',
-          },
-        },
-      ]
-    }
-    default:
-      throw new OnnxExportError(
-        `Expected a known layer kind, but got '${(layer as { kind: string }).kind}'.`,
-      )
+const NODE_WRITERS: { [K in LayerSpec['kind']]: NodeWriter<K> } = {
+  dense: denseNodes,
+  batchNorm: batchNormNodes,
+  activation: activationNodes,
+  dropout: () => null,
+  condition: (_, { index, input }) => {
+    const name = `condition${index}`
+    return [
+      { op: 'Concat', name, inputs: [input, ONNX_LABEL], output: name, intAttrs: { axis: 1 } },
+    ]
+  },
+  reshape: reshapeNodes,
+  flatten: (_, { index, input }) => {
+    const name = `flatten${index}`
+    return [
+      transpose(`${name}.nhwc`, input, [0, 2, 3, 1]),
+      { op: 'Flatten', name, inputs: [`${name}.nhwc`], output: name, intAttrs: { axis: 1 } },
+    ]
+  },
+  conv2d: convNodes,
+  upsample: upsampleNodes,
+}
+
+/** The ONNX nodes of one layer (null for identities); adds the constants they read. */
+function layerNode(layer: LayerSpec, at: LayerAt): OnnxNode[] | null {
+  if (!Object.hasOwn(NODE_WRITERS, layer.kind)) {
+    throw new OnnxExportError(
+      `Expected a known layer kind, but got '${(layer as { kind: string }).kind}'.`,
+    )
   }
+  return (NODE_WRITERS[layer.kind] as NodeWriter<LayerSpec['kind']>)(layer as never, at)
+}
+
+/** `MatMul` by the stored `[in, out]` kernel, then `Add` of the bias. */
+function denseNodes(layer: DenseSpec, { input }: LayerAt): OnnxNode[] {
+  const n = layer.name
+  const product = `${n}.matmul`
+  return [
+    { op: 'MatMul', name: product, inputs: [input, `${n}.kernel`], output: product },
+    { op: 'Add', name: `${n}.add`, inputs: [product, `${n}.bias`], output: `${n}.out` },
+  ]
+}
+
+/** Inference-mode `BatchNormalization` with the moving statistics, not folded (see the header). */
+function batchNormNodes(layer: BatchNormSpec, { input }: LayerAt): OnnxNode[] {
+  const n = layer.name
+  const params = ['gamma', 'beta', 'movingMean', 'movingVariance'].map((p) => `${n}.${p}`)
+  return [
+    {
+      op: 'BatchNormalization',
+      name: n,
+      inputs: [input, ...params],
+      output: `${n}.out`,
+      floatAttrs: { epsilon: layer.epsilon },
+    },
+  ]
+}
+
+/** The ONNX op of each activation; `linear` has none. */
+const ACTIVATION_OPS: Record<Exclude<Activation, 'linear'>, string> = {
+  leakyRelu: 'LeakyRelu',
+  relu: 'Relu',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+}
+
+function activationNodes(layer: ActivationSpec, { index, input }: LayerAt): OnnxNode[] | null {
+  if (layer.fn === 'linear') return null
+  if (!Object.hasOwn(ACTIVATION_OPS, layer.fn)) {
+    throw new OnnxExportError(`Expected a known activation, but got '${String(layer.fn)}'.`)
+  }
+  const op = ACTIVATION_OPS[layer.fn]
+  const name = `act${index}.${layer.fn}`
+  const node: OnnxNode = { op, name, inputs: [input], output: name }
+  if (layer.fn === 'leakyRelu') node.floatAttrs = { alpha: layer.alpha ?? 0.2 }
+  return [node]
+}
+
+/** Flat features → `Reshape` to the spec's NHWC map → `Transpose` to the graph's NCHW. */
+function reshapeNodes(layer: ReshapeSpec, { index, input, constants }: LayerAt): OnnxNode[] {
+  const name = `reshape${index}`
+  constants.push({ name: `${name}.shape`, dims: [4], values: [-1, ...layer.shape], type: 'int64' })
+  return [
+    { op: 'Reshape', name, inputs: [input, `${name}.shape`], output: `${name}.nhwc` },
+    transpose(`${name}.nchw`, `${name}.nhwc`, [0, 3, 1, 2]),
+  ]
+}
+
+/**
+ * `Conv` with TensorFlow's `same` padding made explicit (it may differ before and after), on the
+ * stored `[k, k, in, out]` kernel `Transpose`d to ONNX's `[out, in, k, k]`.
+ */
+function convNodes(layer: Conv2dSpec, { input, shape }: LayerAt): OnnxNode[] {
+  const n = layer.name
+  const k = layer.kernelSize
+  const [h, w] = shape as readonly [number, number, number] // a map: checked by featureShapes
+  const rows = convGeometry(h, k, layer.stride)
+  const cols = convGeometry(w, k, layer.stride)
+  return [
+    transpose(`${n}.kernel.oihw`, `${n}.kernel`, [3, 2, 0, 1]),
+    {
+      op: 'Conv',
+      name: n,
+      inputs: [input, `${n}.kernel.oihw`, `${n}.bias`],
+      output: `${n}.out`,
+      intsAttrs: {
+        kernel_shape: [k, k],
+        strides: [layer.stride, layer.stride],
+        pads: [rows.before, cols.before, rows.after, cols.after],
+      },
+    },
+  ]
+}
+
+/** Nearest-neighbour `Resize` by the factor: output row i reads input row ⌊i / factor⌋. */
+function upsampleNodes(layer: UpsampleSpec, { index, input, constants }: LayerAt): OnnxNode[] {
+  const name = `upsample${index}`
+  const f = layer.factor
+  constants.push({ name: `${name}.scales`, dims: [4], values: [1, 1, f, f], type: 'float' })
+  return [
+    {
+      op: 'Resize',
+      name,
+      inputs: [input, '', `${name}.scales`],
+      output: name,
+      stringAttrs: {
+        mode: 'nearest',
+        coordinate_transformation_mode: 'asymmetric',
+        nearest_mode: 'floor',
+      },
+    },
+  ]
 }
 
 function transpose(output: string, input: string, perm: number[]): OnnxNode {

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path'
 import { assertWritableDir, UsageError, writeFileAtomic } from '../cli'
 import { DEFAULT_CONFIG, RUN_DEFINING_KEYS, type TrainConfig } from '../config'
+import { kebab } from '../flags'
 
 export const METRICS_FILE = 'metrics.jsonl'
 export const CONFIG_FILE = 'config.json'
@@ -25,8 +26,6 @@ export interface MetricsRecord {
   diversity?: number
   warnings?: string[]
 }
-
-const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
 /** `runs/2026-01-31T12-00-00`: the default `--out`. */
 export function defaultRunDir(now = new Date()): string {

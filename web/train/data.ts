@@ -9,7 +9,7 @@
  * The checksum guards against a truncated or stale download (a CDN or proxy serving an older
  * file under the same name would otherwise train on garbage); a mismatch is an error, not a retry.
  */
-import { sha256Hex } from '../../shared/model/weights'
+import { sha256Hex } from '../../shared/codec/sha256'
 
 /** One compressed data file: its URL, size and the sha256 of its bytes as served. */
 export interface DataAsset {

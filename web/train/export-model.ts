@@ -24,7 +24,8 @@ import { sampleLatent, sampleLatents } from '../../shared/latent/latent'
 import { mixSeed, SEED_PURPOSE } from '../../shared/latent/seed'
 import { packModelFile } from '../../shared/model/model-file'
 import { classCount, tensorSpecs, type ModelSpec } from '../../shared/model/spec'
-import { encodeWeights, sha256Hex, type Dtype, type Manifest } from '../../shared/model/weights'
+import { sha256Hex } from '../../shared/codec/sha256'
+import { encodeWeights, type Dtype, type Manifest } from '../../shared/model/weights'
 import { batchNormCheck, reestimateBatchNorm, type GeneratorBatch } from './batch-norm'
 
 /** Batch size of the re-estimation passes and of the check (trainer/export/export.ts BN_BATCH). */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { codeLengths, deflateLiterals } from '../../../shared/codec/deflate-literals'
 import { packPayload, unpackPayload } from '../../../shared/model/payload-codec'
 import { Xoshiro128 } from '../../../shared/latent/rng'
-import { sha256Hex } from '../../../shared/model/weights'
+import { sha256Hex } from '../../../shared/codec/sha256'
 
 /** Bytes of a rounded, roughly normal distribution (std `spread`) around 128: skewed, unordered. */
 function normalBytes(n: number, spread: number, seed = 1): Uint8Array {

@@ -1,6 +1,5 @@
 import { deflateSync, crc32 as nodeCrc32, inflateSync } from 'node:zlib'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { sha256Hex } from '../../../shared/codec/sha256'
 import { unzlibSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { crc32, encodePng, ihdrData, STORED_MAX_BYTES, writeChunks } from '../../../shared/codec/png'
@@ -200,14 +199,14 @@ describe('encodePng', () => {
     expect(png.buffer).toBeInstanceOf(ArrayBuffer)
     expect(encodePng(gradient(28 * 28), 28, 28)).toEqual(png)
     // Pinned: a change here changes every served PNG (and breaks caches keyed by ETag).
-    expect(bytesToHex(sha256(png))).toBe(
+    expect(sha256Hex(png)).toBe(
       'd205ed2bc33a959833e42527cbd39d0716db00a8483ca5fa3650406cdad3977b',
     )
     // The deflated path (shared/codec/deflate-image), 56 × 56, and a 28 × 28 image at scale 2.
-    expect(bytesToHex(sha256(encodePng(gradient(56 * 56), 56, 56)))).toBe(
+    expect(sha256Hex(encodePng(gradient(56 * 56), 56, 56))).toBe(
       'b5bed3834ba82f7498d2ddcff2bbe3e976544b1d689cd7a6e55d7b7016a72dd0',
     )
-    expect(bytesToHex(sha256(encodePng(gradient(28 * 28), 28, 28, 1, 2)))).toBe(
+    expect(sha256Hex(encodePng(gradient(28 * 28), 28, 28, 1, 2))).toBe(
       '06294c8dca2219b6e1e6b7706dc98fcbefe44684370e72f853f52be7e6975e21',
     )
   })

@@ -4,8 +4,7 @@
  * against a naive float64 reference written from the layer definitions alone, bit for bit between
  * the WebAssembly kernel and JS, and pinned output bits.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { sha256Hex } from '../../../shared/codec/sha256'
 import { describe, expect, it } from 'vitest'
 import { createGenerator } from '../../../shared/inference/forward'
 import { sampleLatent } from '../../../shared/latent/latent'
@@ -72,7 +71,7 @@ describe('createGenerator on conv models', () => {
       const out = g.run(sampleLatent(42, 100))
       const bytes = new Uint8Array(out.length * 4)
       out.forEach((v, i) => new DataView(bytes.buffer).setFloat32(i * 4, v, true))
-      expect(bytesToHex(sha256(bytes))).toBe(
+      expect(sha256Hex(bytes)).toBe(
         'fa56c1c30a75781f51199b27176ec349040bc855f73487023311e1d52f8f7182',
       )
     }

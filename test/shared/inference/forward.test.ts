@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { sha256Hex } from '../../../shared/codec/sha256'
 import { describe, expect, it } from 'vitest'
 import { createGenerator } from '../../../shared/inference/forward'
 import { KernelError } from '../../../shared/inference/kernel'
@@ -105,7 +104,7 @@ describe('createGenerator', () => {
       const out = g.run(sampleLatent(42, 100))
       const bytes = new Uint8Array(out.length * 4)
       out.forEach((v, i) => new DataView(bytes.buffer).setFloat32(i * 4, v, true))
-      expect(bytesToHex(sha256(bytes))).toBe(hash)
+      expect(sha256Hex(bytes)).toBe(hash)
     }
   })
 

@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { sha256Hex } from '../../../shared/codec/sha256'
 import { describe, expect, it } from 'vitest'
 import { sampleLatent, sampleLatents } from '../../../shared/latent/latent'
 
@@ -21,7 +20,7 @@ describe('sampleLatent', () => {
       -0.17089146375656128, 0.17299459874629974, 0.0939946174621582, 1.0277899503707886,
       1.6812896728515625, -0.44098636507987976, 0.3134205639362335, 1.3199609518051147,
     ])
-    expect(bytesToHex(sha256(leBytes(z)))).toBe(
+    expect(sha256Hex(leBytes(z))).toBe(
       '0ad562cc48bb031057f4dcdaba40aa19beee8248972241c87ad9d58ee411bced',
     )
   })
@@ -85,7 +84,7 @@ describe('sampleLatents', () => {
   })
 
   it('should pin the bytes of a 64-seed batch', () => {
-    expect(bytesToHex(sha256(leBytes(sampleLatents(0, 64, 100))))).toBe(
+    expect(sha256Hex(leBytes(sampleLatents(0, 64, 100)))).toBe(
       '93413eb7c40921a878d38f29fc436e6a868f386e03a7fb8ce546d0733c6c606a',
     )
   })

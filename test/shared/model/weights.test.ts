@@ -4,11 +4,11 @@ import { tutorialMlp } from '../../../shared/model/presets'
 import {
   decodeWeights,
   encodeWeights,
-  sha256Hex,
   WeightFormatError,
   type Dtype,
   type Manifest,
 } from '../../../shared/model/weights'
+import { sha256Hex } from '../../../shared/codec/sha256'
 import { randomTensors, smallSpec } from '../helpers'
 
 function encodeSmall(dtype: Dtype = 'f32') {
@@ -508,16 +508,5 @@ describe('decodeWeights validation', () => {
       (m) => (m.model.name = 3),
     ]
     for (const edit of paths) expect(tampered(edit)).toThrow(WeightFormatError)
-  })
-})
-
-describe('sha256Hex', () => {
-  it('should match the standard test vectors', () => {
-    expect(sha256Hex(new Uint8Array())).toBe(
-      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    )
-    expect(sha256Hex(new Uint8Array([0x61, 0x62, 0x63]))).toBe(
-      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
-    )
   })
 })

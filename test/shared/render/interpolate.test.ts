@@ -4,8 +4,7 @@
  * fixed unit vectors, and the rendered strip and animation hold exactly the `/generate` digits of
  * both seeds at their ends.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { sha256Hex } from '../../../shared/codec/sha256'
 import { describe, expect, it } from 'vitest'
 import { createGenerator } from '../../../shared/inference/forward'
 import {
@@ -74,7 +73,7 @@ describe('slerp', () => {
     const z = slerp(sampleLatent(42, 100), sampleLatent(7, 100), 0.5)
     const bytes = new Uint8Array(4 * z.length) // little-endian float32, whatever the host order
     z.forEach((v, i) => new DataView(bytes.buffer).setFloat32(4 * i, v, true))
-    expect(bytesToHex(sha256(bytes))).toBe(
+    expect(sha256Hex(bytes)).toBe(
       '36482447947d242d36f3523353746491aa574f1cd162218fc1d7e89454c23cc5',
     )
   })

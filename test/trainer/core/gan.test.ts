@@ -17,6 +17,7 @@ import { readTensors } from '../../../trainer/core/models'
 import { initBackend } from '../../../trainer/core/backend'
 import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'
+import { tfjsSteps } from '../steps'
 
 const data = syntheticMnist(64)
 
@@ -24,30 +25,15 @@ beforeAll(async () => {
   await initBackend('wasm')
 })
 
-/** Runs `steps` D+G steps from `from`; returns the losses of each. */
+/** Runs `steps` D+G steps from `from`; per step: each D update's loss and accuracy, G's loss. */
 async function run(
   gan: Gan,
   config: TrainConfig,
   from: number,
   steps: number,
 ): Promise<number[][]> {
-  const sampler = new BatchSampler(64, config.batch, config.seed)
-  const out: number[][] = []
-  for (let step = from; step < from + steps; step++) {
-    const row: number[] = []
-    for (let k = 0; k < config.dSteps; k++) {
-      const real = tf.tensor2d(
-        gatherBatch(data.images, sampler.indices(step * config.dSteps + k)),
-        [config.batch, 784],
-      )
-      const r = await discriminatorStep(gan, real, step, k)
-      real.dispose()
-      row.push(r.dLoss, r.dAcc)
-    }
-    row.push((await generatorStep(gan, step)).gLoss)
-    out.push(row)
-  }
-  return out
+  const losses = await tfjsSteps(gan, config, data, from, from + steps)
+  return losses.map(({ d, gLoss }) => [...d.flatMap((r) => [r.dLoss, r.dAcc]), gLoss])
 }
 
 const small: TrainConfig = { ...DEFAULT_CONFIG, batch: 16, seed: 5 }

@@ -6,10 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Xoshiro128 } from '../../../shared/latent/rng'
-import { tensorSpecs, type ModelSpec } from '../../../shared/model/spec'
 import { tutorialMlp } from '../../../shared/model/presets'
-import { sha256Hex } from '../../../shared/model/weights'
+import { sha256Hex } from '../../../shared/codec/sha256'
 import { ArtifactError, readArtifact, recordEval, writeArtifact } from '../../../trainer/export/artifact'
 import { randomTensors } from '../../shared/helpers'
 

@@ -15,18 +15,11 @@ import {
   saveCheckpoint,
 } from '../../../trainer/run/checkpoint'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../trainer/config'
-import { BatchSampler, gatherBatch } from '../../../trainer/run/data'
-import {
-  createGan,
-  discriminatorStep,
-  disposeGan,
-  generatorStep,
-  type Gan,
-} from '../../../trainer/core/gan'
+import { createGan, disposeGan, type Gan } from '../../../trainer/core/gan'
 import { readTensors } from '../../../trainer/core/models'
 import { initBackend } from '../../../trainer/core/backend'
-import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'
+import { tfjsSteps } from '../steps'
 
 const data = syntheticMnist(48)
 const config: TrainConfig = {
@@ -42,21 +35,10 @@ beforeAll(async () => {
   await initBackend('wasm')
 })
 
+/** Every D and G loss of steps `from`..`to − 1`, in order. */
 async function train(gan: Gan, from: number, to: number): Promise<number[]> {
-  const sampler = new BatchSampler(48, config.batch, config.seed)
-  const losses: number[] = []
-  for (let step = from; step < to; step++) {
-    for (let k = 0; k < config.dSteps; k++) {
-      const real = tf.tensor2d(
-        gatherBatch(data.images, sampler.indices(step * config.dSteps + k)),
-        [16, 784],
-      )
-      losses.push((await discriminatorStep(gan, real, step, k)).dLoss)
-      real.dispose()
-    }
-    losses.push((await generatorStep(gan, step)).gLoss)
-  }
-  return losses
+  const losses = await tfjsSteps(gan, config, data, from, to)
+  return losses.flatMap(({ d, gLoss }) => [...d.map((r) => r.dLoss), gLoss])
 }
 
 const meta = (step: number) => ({
