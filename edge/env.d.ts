@@ -36,6 +36,8 @@ declare namespace Cloudflare {
   interface Env {
     /** "1" mounts the `/__bench/*` routes (see edge/routes/bench.ts); unset in production. */
     BENCH?: string
+    /** The static assets of wrangler.toml's `[assets]` (the training page's); tests fetch them. */
+    ASSETS?: Fetcher
   }
   interface GlobalProps {
     mainModule: typeof import('./index')

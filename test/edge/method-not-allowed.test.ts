@@ -15,7 +15,16 @@ import { expectJsonError } from './bad-request'
 
 const app = createApp(createModelLoader(manifest, weights))
 const SHA = decodeWeights(manifest, new Uint8Array(weights)).manifest.payload.sha256
-const PATHS = ['/', '/generate', '/grid', '/interpolate', '/model', '/healthz', SCRIPT_PATH]
+const PATHS = [
+  '/',
+  '/generate',
+  '/grid',
+  '/interpolate',
+  '/model',
+  '/healthz',
+  '/train',
+  SCRIPT_PATH,
+]
 
 describe('a route with the wrong method', () => {
   it.each(['POST', 'PUT', 'DELETE', 'PATCH'])('should answer %s with 405', async (method) => {

@@ -6,7 +6,7 @@
  * `[assets]`, with the immutable caching and isolation headers of dist-train/_headers, and the
  * data files match the sha256 the page checks.
  */
-import { exports } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import built from '../../../dist-web/train-assets.json'
 import { createApp } from '../../../edge/app'
@@ -74,7 +74,11 @@ describe('GET /train', () => {
 })
 
 describe('the training assets (static assets of wrangler.toml)', () => {
-  const fetchAsset = (path: string) => exports.default.fetch(`http://worker.test${path}`)
+  // Static assets are served before the worker runs; the ASSETS binding reaches them the same way.
+  const fetchAsset = async (path: string) => {
+    const res = await env.ASSETS!.fetch(`http://worker.test${path}`)
+    return res.status === 404 ? exports.default.fetch(`http://worker.test${path}`) : res
+  }
 
   it('should serve the scripts immutable, cross-origin isolated, with a CSP for the workers', async () => {
     for (const path of [built.page, built.worker, built.assets.helper]) {
