@@ -182,6 +182,8 @@ worker.onmessage = (event: MessageEvent<Report>) => {
     case 'restored':
       return restore(r.record, r.step)
     case 'status':
+      // The worker's first report says it has looked for a saved run: the controls are live.
+      document.body.dataset.ready = 'true'
       return setStatus(r.status, r.step, r.message)
     case 'data':
       ui.progress.value = r.loaded / r.total
