@@ -16,6 +16,8 @@ export default defineConfig({
             'test/shared/**/*.test.ts',
             'test/trainer/**/*.test.ts',
             'test/tools/**/*.test.ts',
+            // The training page's runtime-free parts (web/train), in Node.
+            'test/web/**/*.test.ts',
           ],
           environment: 'node',
           testTimeout: 60_000,

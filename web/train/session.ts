@@ -173,6 +173,13 @@ export class Session {
     this.host.post({ type: 'exported', bytes, sha256, step: state.step, name }, [bytes.buffer])
   }
 
+  /** Stops the run and frees the engine and the loop's channel (the session is done). */
+  async close(): Promise<void> {
+    await this.stop()
+    this.tick.port1.close()
+    this.tick.port2.close()
+  }
+
   private get step(): number {
     return this.handle?.engine.step ?? this.lastStep
   }
