@@ -31,6 +31,8 @@ export const CHUNK_MS = 150
 export const GRID_MS = 3_000
 /** Wall time between checkpoints while running. */
 export const CHECKPOINT_MS = 20_000
+/** How long a failed engine call waits for its device's loss to explain it. */
+const LOST_WAIT_MS = 500
 /** Most BatchNorm batches an export takes (the page's input has the same bound). */
 export const MAX_BN_BATCHES = 500
 
@@ -231,10 +233,12 @@ export class Session {
         this.pausing = true
         break
       }
+      const handle = this.handle
       try {
         await this.serial(() => this.chunk())
       } catch (err) {
-        await this.failAndDrop(messageOf(err))
+        // Unless the engine's loss already stopped the run (and said why).
+        if (this.handle === handle) await this.failAndDrop(messageOf(err))
         return
       }
       await new Promise<void>((resolve) => {
@@ -337,9 +341,17 @@ export class Session {
   }
 
   /** Stops on an engine failure: the in-memory run is lost, the checkpoint is not. */
-  private async failAndDrop(message: string): Promise<void> {
+  private async failAndDrop(error: string): Promise<void> {
     const handle = this.handle
     this.handle = undefined
+    // A lost device fails the engine's calls too, often first: its own reason says more.
+    const lost = handle?.lost
+      ? await Promise.race([
+          handle.lost,
+          new Promise<undefined>((r) => setTimeout(r, LOST_WAIT_MS)),
+        ])
+      : undefined
+    const message = lost === undefined || lost === error ? error : `${lost} (${error})`
     handle?.engine.dispose()
     this.fail(
       `${message} Training stopped at step ${this.lastStep}; Resume continues from the last ` +

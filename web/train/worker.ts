@@ -6,6 +6,7 @@
  * arrive as messages (web/train/protocol.ts), progress leaves as messages; web/train/session.ts
  * is the loop, this file wires it to the browser: fetch, IndexedDB, WebAssembly, the engines.
  */
+/// <reference types="@webgpu/types" />
 import KERNEL_BYTES from '../../shared/inference/kernel.wasm'
 import type { KernelModule } from '../../shared/inference/kernel'
 import type { EngineState } from '../../engine/step-engine'
@@ -76,6 +77,7 @@ async function createSession(assets: TrainAssets): Promise<Session> {
     assets,
     cores: navigator.hardwareConcurrency || 1,
     isolated: scope.crossOriginIsolated,
+    gpu: 'gpu' in navigator ? navigator.gpu : undefined,
     data: () => loadData(assets),
   }
   return new Session({
