@@ -1,0 +1,111 @@
+/**
+ * @module engine/cpu/inputs
+ * What a GAN step consumes besides the weights: each D update's real batch, and the latents and
+ * class labels G draws its fakes from. The engine asks a {@link StepInputs} for them, so tests can
+ * inject exactly what the tfjs path used; in production {@link seededInputs} draws them itself:
+ *
+ * - Real batches: batch number `step·dSteps + k` of the epoch order of shared/batch-order.ts (the
+ *   same images trainer/data.ts's BatchSampler gives the tfjs path), pixels `v / 127.5 − 1`.
+ * - Latents: `sampleLatent(mixSeed(seed, purpose, step, k), batch·latentDim)` (shared/latent.ts:
+ *   xoshiro128** and Marsaglia's polar method, bit-identical in every JS engine), purpose
+ *   `dNoise` for D update k, `gNoise` (k = 0) for the G update. The tfjs path draws its latents
+ *   with `tf.randomNormal` instead, whose stream cannot be reproduced outside tfjs: the two paths
+ *   train on different noise, each deterministically.
+ * - Labels (conditional models): `min(C − 1, ⌊u·C⌋)` with u from `Xoshiro128(mixSeed(seed,
+ *   purpose, step, k))`, purposes `dLabels` / `gLabels`: exactly trainer/gan.ts's `drawLabels`.
+ */
+import { shuffleEpoch } from '../../shared/batch-order'
+import { sampleLatent } from '../../shared/latent'
+import { Xoshiro128 } from '../../shared/rng'
+import { mixSeed, SEED_PURPOSE } from '../../shared/seed'
+
+/** Which update of a step draws: D update k, or the G update. */
+export type Update = 'd' | 'g'
+
+/** A real batch: images `[batch·784]` in [−1, 1] and, for a conditional model, their labels. */
+export interface RealBatch {
+  images: Float32Array
+  labels?: Int32Array
+}
+
+/** The inputs of every update of every step. */
+export interface StepInputs {
+  /** The real batch of D update `k` of step `step`. */
+  real(step: number, k: number): RealBatch
+  /** G's latents `[batch·latentDim]` for D update `k` (`'d'`) or the G update (`'g'`, k = 0). */
+  latents(update: Update, step: number, k: number): Float32Array
+  /** The class of each fake (conditional models only). */
+  labels(update: Update, step: number, k: number): Int32Array
+}
+
+/** Training images as trainer/data.ts loads them: `[count, 784]` bytes, `[count]` labels. */
+export interface TrainingImages {
+  images: Uint8Array
+  labels: Uint8Array
+  /** Images used (the first `count`; `--data-limit` may cut the set short). */
+  count: number
+}
+
+/** The shape of what to draw. */
+export interface DrawShape {
+  seed: number
+  batch: number
+  dSteps: number
+  latentDim: number
+  classes: number
+}
+
+const PIXELS = 784
+
+/**
+ * The production inputs: seeded draws and the shared epoch order (see the module doc).
+ * @throws RangeError when the data holds fewer images than one batch.
+ */
+export function seededInputs(data: TrainingImages, shape: DrawShape): StepInputs {
+  const { seed, batch, dSteps, latentDim, classes } = shape
+  if (
+    !Number.isInteger(data.count) ||
+    data.count < batch ||
+    data.images.length < data.count * PIXELS
+  ) {
+    throw new RangeError(
+      `Expected at least one batch (${batch}) of training images, but got ${data.count}.`,
+    )
+  }
+  const perEpoch = Math.floor(data.count / batch)
+  const order = new Uint32Array(data.count)
+  let epoch = -1
+  const purposes = {
+    d: { noise: SEED_PURPOSE.dNoise, labels: SEED_PURPOSE.dLabels },
+    g: { noise: SEED_PURPOSE.gNoise, labels: SEED_PURPOSE.gLabels },
+  }
+  return {
+    real(step, k) {
+      const index = step * dSteps + k
+      const e = Math.floor(index / perEpoch)
+      if (e !== epoch) {
+        shuffleEpoch(order, seed, e)
+        epoch = e
+      }
+      const start = (index % perEpoch) * batch
+      const images = new Float32Array(batch * PIXELS)
+      const labels = new Int32Array(batch)
+      for (let r = 0; r < batch; r++) {
+        const src = order[start + r]
+        labels[r] = data.labels[src]
+        const from = src * PIXELS
+        for (let p = 0; p < PIXELS; p++) images[r * PIXELS + p] = data.images[from + p] / 127.5 - 1
+      }
+      return { images, labels }
+    },
+    latents(update, step, k) {
+      return sampleLatent(mixSeed(seed, purposes[update].noise, step, k), batch * latentDim)
+    },
+    labels(update, step, k) {
+      const rng = new Xoshiro128(mixSeed(seed, purposes[update].labels, step, k))
+      return Int32Array.from({ length: batch }, () =>
+        Math.min(classes - 1, Math.floor(rng.nextFloat() * classes)),
+      )
+    },
+  }
+}
