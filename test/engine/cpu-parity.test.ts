@@ -44,7 +44,8 @@ describe('fused CPU step parity with the tfjs path', () => {
   afterAll(() => pool?.close())
 
   it.each([
-    ['mlp, 1 thread', 4, 1, { model: 'mlp' }],
+    // Batch 13: row counts that leave partial tiles (13 = 3·4 + 1, 26 = 6·4 + 2).
+    ['mlp, batch 13, 1 thread', 4, 1, { model: 'mlp', batch: 13 }],
     [
       'cgan, dSteps 2, ema, label smoothing, 2 threads',
       3,
