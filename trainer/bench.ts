@@ -6,9 +6,14 @@
  *   npm run bench:train                                  # every backend that works here, batch 64 and 256
  *   npm run bench:train -- --backends wasm --batches 64,512 --steps 20
  *   npm run bench:train -- --backends webgpu --counters  # + WebGPU calls per step
+ *   npm run bench:train -- --backends wasm --threads 2   # tfjs-wasm, fused CPU ×1 and ×2, torch
  *
  * On webgpu both engines get a row: `webgpu` (tfjs ops, trainer/gan.ts) and `webgpu-fused` (the
- * fused step, trainer/webgpu-step.ts).
+ * fused step, trainer/webgpu-step.ts). With wasm come the fused CPU step (engine/cpu) at 1 and
+ * `--threads` threads (default: the machine's cores), measured with tfjs-wasm in `--rounds`
+ * interleaved rounds (medians), the GFLOPS of its products against the SIMD ceiling, and the
+ * PyTorch rows from tools/torch_step.py (`--torch-steps`) where python3 has torch
+ * (trainer/bench-cpu.ts).
  *
  * Synthetic data (the numbers do not depend on pixel values) and the tutorial model. Each cell:
  * 3 warm-up steps (kernel compilation, buffer pools), then the mean over `--steps` steps.
@@ -124,12 +129,85 @@ export function formatTable(results: BenchResult[]): string {
     .join('\n')
 }
 
+/** The median of `xs`. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/**
+ * The wasm backend's rows: tfjs-wasm and the fused CPU step at 1 and `threads` threads, measured
+ * in `rounds` interleaved rounds (medians), so a busy machine slows all three alike; then the
+ * step's products alone, the micro-kernel ceiling and the PyTorch rows.
+ */
+async function cpuRows(
+  batch: number,
+  steps: number,
+  threads: number,
+  rounds: number,
+  torchSteps: number,
+): Promise<{ results: BenchResult[]; lines: string[] }> {
+  const cpu = await import('./bench-cpu')
+  const counts = [...new Set([1, threads])]
+  const engines = []
+  for (const n of counts) engines.push({ n, engine: await cpu.createBenchEngine(batch, n) })
+  const times = { tfjs: [] as number[], fused: counts.map(() => [] as number[]) }
+  for (let r = 0; r < rounds; r++) {
+    times.tfjs.push((await benchStep(batch, steps)).msPerStep)
+    for (const [i, { engine }] of engines.entries()) {
+      times.fused[i].push(await cpu.timeSteps(engine, steps))
+    }
+  }
+  const row = (backend: string, ms: number): BenchResult => ({
+    backend,
+    batch,
+    msPerStep: ms,
+    imagesPerSec: (batch * 1000) / ms,
+  })
+  const results = [row('wasm', median(times.tfjs))]
+  const lines: string[] = []
+  for (const [i, { n, engine }] of engines.entries()) {
+    const ms = median(times.fused[i])
+    results.push(row(`cpu-fused ×${n}`, ms))
+    const products = await cpu.timeProducts(engine, Math.max(3, Math.ceil(steps / 2)))
+    const ceiling = await cpu.ceilingGflops(engine)
+    lines.push(
+      `batch ${batch}, cpu-fused ×${n}: products ${(products.flops / 1e9).toFixed(2)} GFLOP/step ` +
+        `in ${products.ms.toFixed(1)} ms = ${products.gflops.toFixed(1)} GFLOPS ` +
+        `(${((100 * products.gflops) / ceiling).toFixed(0)} % of the ${n}-thread SIMD ceiling, ` +
+        `${ceiling.toFixed(1)} GFLOPS); whole step ${(products.flops / ms / 1e6).toFixed(1)} GFLOPS`,
+    )
+    engine.dispose()
+  }
+  const torch = counts.map((n) => ({ n, r: cpu.torchStep(n, batch, torchSteps) }))
+  for (const { n, r } of torch) {
+    if ('absent' in r) lines.push(`batch ${batch}, torch ×${n}: absent (${r.absent})`)
+    else results.push(row(`torch ×${n} (${r.version})`, r.msPerStep))
+  }
+  const ours = (n: number) => results.find((x) => x.backend === `cpu-fused ×${n}`)!.msPerStep
+  const present = torch.flatMap(({ n, r }) => ('msPerStep' in r ? [{ n, ms: r.msPerStep }] : []))
+  const torch1 = present.find((t) => t.n === 1)
+  if (torch1) {
+    lines.push(`batch ${batch}: cpu-fused ×1 ÷ torch ×1 = ${(ours(1) / torch1.ms).toFixed(2)}`)
+  }
+  if (present.length > 0) {
+    const best = Math.min(...present.map((t) => t.ms))
+    lines.push(
+      `batch ${batch}: cpu-fused ×${threads} ÷ torch best = ${(ours(threads) / best).toFixed(2)}`,
+    )
+  }
+  return { results, lines }
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), {
     backends: 'string',
     batches: 'string',
     steps: 'string',
     counters: 'boolean',
+    threads: 'string',
+    rounds: 'string',
+    torchSteps: 'string',
   })
   const backends = ((flags.backends as string | undefined) ?? 'tensorflow,webgpu,wasm,cpu').split(
     ',',
@@ -144,11 +222,16 @@ async function main(): Promise<void> {
   const batches = ((flags.batches as string | undefined) ?? '64,256')
     .split(',')
     .map((b) => parseNumber('batches', b, { min: 1, max: 4096, integer: true }))
-  const steps =
-    flags.steps === undefined
-      ? 10
-      : parseNumber('steps', flags.steps as string, { min: 1, integer: true })
+  const count = (name: string, fallback: number, max = Infinity) =>
+    flags[name] === undefined
+      ? fallback
+      : parseNumber(name, flags[name] as string, { min: 1, max, integer: true })
+  const steps = count('steps', 10)
+  const threads = count('threads', (await import('./cpu-threads')).defaultThreads(), 64)
+  const rounds = count('rounds', 3)
+  const torchSteps = count('torchSteps', 300)
   const results: BenchResult[] = []
+  const notes: string[] = []
   for (const name of backends) {
     let choice
     try {
@@ -160,6 +243,14 @@ async function main(): Promise<void> {
     console.log(`${name}: ${choice.reason}`)
     const engines: StepEngine[] = name === 'webgpu' ? ['tfjs', 'fused'] : ['tfjs']
     for (const batch of batches) {
+      if (name === 'wasm') {
+        const cpu = await cpuRows(batch, steps, threads, rounds, torchSteps)
+        results.push(...cpu.results)
+        notes.push(...cpu.lines)
+        for (const r of cpu.results)
+          console.log(`  batch ${batch}, ${r.backend}: ${r.msPerStep.toFixed(1)} ms/step`)
+        continue
+      }
       for (const engine of engines) {
         // The pure-JS backend is ~30× slower: fewer timed steps keep the table quick.
         const counting = flags.counters === true && name === 'webgpu'
@@ -183,6 +274,10 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\n${formatTable(results)}`)
+  if (notes.length > 0) {
+    const { STEP_NOTE } = await import('./bench-cpu')
+    console.log(`\n${notes.join('\n')}\n${STEP_NOTE}`)
+  }
   // Dawn keeps the event loop alive; the table is out, so leave.
   process.exit(0)
 }

@@ -27,9 +27,9 @@
 import type { ModelSpec } from '../../shared/spec'
 import type { EngineState, LossTotals, StepEngine } from '../step-engine'
 import { seededInputs, type StepInputs, type TrainingImages, type Update } from './inputs'
-import { layoutStep, type StepLayout } from './layout'
+import { layoutStep, PLAN_RECORDS, type StepLayout } from './layout'
 import { CpuEngineScopeError } from './network'
-import { SYNC } from './ops'
+import { RECORD_BYTES, SYNC } from './ops'
 import { buildPlan } from './plan'
 import { initialState, readState, writeState } from './state'
 import { wasmNamespace, type CpuThreadPool, type WasmMemory, type WasmModule } from './threads'
@@ -98,7 +98,10 @@ export class CpuEngine implements StepEngine {
   private disposed = false
 
   constructor(
-    private readonly layout: StepLayout,
+    /** Where everything lives in the module's memory (engine/cpu/layout.ts). */
+    readonly layout: StepLayout,
+    /** The op records of one step (engine/cpu/plan.ts). */
+    readonly plan: ArrayBuffer,
     private readonly options: CpuEngineOptions,
     private readonly memory: WasmMemory,
     private readonly runPlan: (plan: number, thread: number, threads: number) => void,
@@ -160,6 +163,28 @@ export class CpuEngine implements StepEngine {
     this.stepCount += 1
     this.tD += layout.dSteps
     this.tG += 1
+  }
+
+  /**
+   * Runs other op records (a benchmark's, engine/cpu/probe.ts) on the engine's threads, between
+   * steps. They may use the gradient buffers as scratch: every step rewrites those before reading.
+   */
+  async probe(records: ArrayBuffer): Promise<void> {
+    if (this.busy || this.disposed) throw new Error('Expected an idle engine for a probe.')
+    if (records.byteLength > PLAN_RECORDS * RECORD_BYTES) {
+      throw new RangeError('Expected probe records that fit the probe area.')
+    }
+    new Uint8Array(this.memory.buffer, this.layout.probe, records.byteLength).set(
+      new Uint8Array(records),
+    )
+    this.pool?.launch(this.layout.probe)
+    try {
+      this.runPlan(this.layout.probe, 0, this.threads)
+    } catch (err) {
+      this.abort()
+      throw err
+    }
+    await this.pool?.join()
   }
 
   /** Makes threads waiting at a barrier trap instead of waiting for a thread that failed. */
@@ -312,6 +337,7 @@ export async function createCpuEngine(setup: CpuEngineSetup): Promise<CpuEngine>
     })
   const engine = new CpuEngine(
     layout,
+    plan,
     options,
     memory,
     exports.run as (plan: number, thread: number, threads: number) => void,

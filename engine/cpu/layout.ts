@@ -8,11 +8,11 @@
  * Inputs of one GAN step (written by the host, engine/cpu/engine.ts): for each D update k, `dx[k]`
  * `[2B, dWidth]` (rows 0..B−1 the real images and their one-hot labels; rows B..2B−1 the fakes G
  * writes, with their one-hot labels) and `gIn[k]` `[B, gWidth]` (latent, then one-hot); for the G
- * update, `gIn[dSteps]` and `gdx` `[B, dWidth]` (G's fakes and their one-hot labels). Rows are
- * padded to whole 16-byte vectors.
+ * update, `gIn[dSteps]` and `gdx` `[B, dWidth]` (G's fakes and their one-hot labels). Rows of
+ * every matrix are `rowFloats(width)` apart (engine/cpu/network.ts).
  */
 import type { ModelSpec } from '../../shared/spec'
-import { CpuEngineScopeError, parseNetwork, type ParsedNetwork } from './network'
+import { CpuEngineScopeError, parseNetwork, rowFloats, type ParsedNetwork } from './network'
 import { SYNC } from './ops'
 
 /** The step's shape. */
@@ -68,8 +68,9 @@ export interface StepLayout {
   scalars: number[]
   /** Losses: `[dLoss, dAcc]` per D update, then gLoss. */
   losses: number
-  /** The plan's op records and the total memory size. */
+  /** The plan's op records, room for a benchmark's records (engine/cpu/probe.ts), total size. */
   plan: number
+  probe: number
   bytes: number
 }
 
@@ -116,10 +117,10 @@ export function layoutStep(model: ModelSpec, options: LayoutOptions): StepLayout
     top += Math.ceil((floats * 4) / 64) * 64
     return at
   }
-  const pad4 = (n: number) => Math.ceil(n / 4) * 4
-  const gStride = pad4(L + C) * 4
-  const dStride = pad4(image + C) * 4
+  const gStride = rowFloats(L + C) * 4
+  const dStride = rowFloats(image + C) * 4
   const plan = alloc(PLAN_RECORDS * 16)
+  const probe = alloc(PLAN_RECORDS * 16)
   const network = (net: ParsedNetwork, avg: boolean): NetworkPlace => ({
     net,
     params: alloc(net.params),
@@ -153,18 +154,19 @@ export function layoutStep(model: ModelSpec, options: LayoutOptions): StepLayout
     dx,
     gIn,
     gdx,
-    gz: perG((n, bn) => (bn ? alloc(B * n) : 0)),
-    ga: perG((n, _, last) => (last ? 0 : alloc(B * n))),
-    ge: perG((n) => alloc(B * n)),
-    gy: perG((n, bn) => (bn ? alloc(B * n) : 0)),
+    gz: perG((n, bn) => (bn ? alloc(B * rowFloats(n)) : 0)),
+    ga: perG((n, _, last) => (last ? 0 : alloc(B * rowFloats(n)))),
+    ge: perG((n) => alloc(B * rowFloats(n))),
+    gy: perG((n, bn) => (bn ? alloc(B * rowFloats(n)) : 0)),
     bstat: perG((n, bn) => (bn ? alloc(2 * n) : 0)),
-    da: dHidden.map((b) => alloc(2 * B * b.units)),
-    de: dHidden.map((b) => alloc(2 * B * b.units)),
+    da: dHidden.map((b) => alloc(2 * B * rowFloats(b.units))),
+    de: dHidden.map((b) => alloc(2 * B * rowFloats(b.units))),
     logits: alloc(2 * B),
     dlogits: alloc(2 * B),
     scalars,
     losses,
     plan,
+    probe,
     bytes: top,
   }
 }

@@ -22,7 +22,24 @@ export const LINE = 16
 /** Rounds `n` floats up to whole lines. */
 export const roundLine = (n: number) => Math.ceil(n / LINE) * LINE
 
-/** One tensor of a network and its place (in floats) in the packed parameters or state. */
+/**
+ * Floats from one row to the next of a matrix `n` wide, in weights and activations alike: whole
+ * 4-float vectors, and never a multiple of 512 bytes. Rows 2^k bytes apart fall into a few L1 sets
+ * (a 48 KB 12-way L1 has 64 sets of 64-byte lines; rows 2 KB apart use 2 of them), so a panel of
+ * a [784, 512] kernel would not stay in L1 however small; 16 floats more spread the rows over all
+ * sets.
+ * @example rowFloats(512) // 528
+ */
+export function rowFloats(n: number): number {
+  const s = Math.ceil(n / 4) * 4
+  return s % 128 === 0 ? s + LINE : s
+}
+
+/**
+ * One tensor of a network and its place (in floats) in the packed parameters or state: `rows`
+ * rows of `cols` values, `ld` floats apart (a kernel `[inputs, units]` has `rowFloats(units)`; a
+ * vector, and a one-unit kernel, is one contiguous row).
+ */
 export interface TensorPlace {
   name: string
   shape: number[]
@@ -30,6 +47,9 @@ export interface TensorPlace {
   trainable: boolean
   /** Float offset inside `params` (trainable) or `state` (moving statistics). */
   offset: number
+  rows: number
+  cols: number
+  ld: number
 }
 
 /** A BatchNorm layer between a block's dense and its activation. */
@@ -58,6 +78,8 @@ export interface Block {
   /** Float offsets of the kernel `[inputs, units]` and the bias in the packed parameters. */
   kernel: number
   bias: number
+  /** Bytes between kernel rows. */
+  ld: number
   bn?: BatchNormBlock
   act: BlockActivation
 }
@@ -84,11 +106,24 @@ export function parseNetwork(net: NetworkSpec, generator: boolean): ParsedNetwor
   for (const t of tensorSpecs(net)) {
     const size = t.shape.reduce((a, b) => a * b, 1)
     const offset = t.trainable ? params : state
-    tensors.push({ name: t.name, shape: t.shape, size, trainable: t.trainable, offset })
-    if (t.trainable) params += roundLine(size)
-    else state += roundLine(size)
+    const matrix = t.shape.length === 2 && t.shape[1] > 1
+    const [rows, cols] = matrix ? t.shape : [1, size]
+    const ld = matrix ? rowFloats(cols) : size
+    tensors.push({
+      name: t.name,
+      shape: t.shape,
+      size,
+      trainable: t.trainable,
+      offset,
+      rows,
+      cols,
+      ld,
+    })
+    if (t.trainable) params += roundLine(rows * ld)
+    else state += roundLine(rows * ld)
   }
-  const at = (name: string) => tensors.find((t) => t.name === name)!.offset
+  const place = (name: string) => tensors.find((t) => t.name === name)!
+  const at = (name: string) => place(name).offset
   const blocks: Block[] = []
   let classes = 0
   let pending: { dense: Extract<LayerSpec, { kind: 'dense' }>; bn?: BatchNormBlock } | undefined
@@ -127,6 +162,7 @@ export function parseNetwork(net: NetworkSpec, generator: boolean): ParsedNetwor
         units: dense.units,
         kernel: at(`${dense.name}.kernel`),
         bias: at(`${dense.name}.bias`),
+        ld: 4 * place(`${dense.name}.kernel`).ld,
         bn,
         act,
       })

@@ -18,7 +18,7 @@
  */
 import type { StepLayout } from './layout'
 import { PLAN_RECORDS } from './layout'
-import type { Block } from './network'
+import { rowFloats, type Block } from './network'
 import { ACT, OPS, RECORD_BYTES, argOffset, isFloatArg, type OpName } from './ops'
 
 /** The hyperparameters baked into the plan. */
@@ -30,6 +30,9 @@ export interface PlanOptions {
   /** Weight-average decay (0: none). */
   ema: number
 }
+
+/** Bytes between rows of an activation matrix `n` wide (engine/cpu/network.ts `rowFloats`). */
+const stride = (n: number) => 4 * rowFloats(n)
 
 /** `1 − x` in double, rounded once to float32 (ops.ts: the `rest*` arguments). */
 const rest = (x: number) => Math.fround(1 - x)
@@ -66,9 +69,9 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
 
   /** G's activations (pointer, row stride) feeding block i. */
   const gInput = (i: number, gIn: number) =>
-    i === 0 ? { x: gIn, ld: gStride } : { x: layout.ga[i - 1], ld: gb[i - 1].units * 4 }
+    i === 0 ? { x: gIn, ld: gStride } : { x: layout.ga[i - 1], ld: stride(gb[i - 1].units) }
   const dInput = (j: number, x: number) =>
-    j === 0 ? { x, ld: dStride } : { x: layout.da[j - 1], ld: db[j - 1].units * 4 }
+    j === 0 ? { x, ld: dStride } : { x: layout.da[j - 1], ld: stride(db[j - 1].units) }
 
   const gForward = (gIn: number, fakes: number, moving: boolean) => {
     gb.forEach((b, i) => {
@@ -80,9 +83,9 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
         sa: ld,
         sk: 4,
         b: at(g.params, b.kernel),
-        ldb: b.units * 4,
+        ldb: b.ld,
         c: out,
-        ldc: last ? dStride : b.units * 4,
+        ldc: last ? dStride : stride(b.units),
         m: B,
         k: b.inputs,
         n: b.units,
@@ -95,7 +98,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
         op('bnForward', {
           z: layout.gz[i],
           a: layout.ga[i],
-          ld: b.units * 4,
+          ld: stride(b.units),
           rows: B,
           features: b.units,
           gamma: at(g.params, b.bn.gamma),
@@ -122,9 +125,9 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
           sa: input.ld,
           sk: 4,
           b: at(d.params, b.kernel),
-          ldb: b.units * 4,
+          ldb: b.ld,
           c: layout.da[j],
-          ldc: b.units * 4,
+          ldc: stride(b.units),
           m: rows,
           k: b.inputs,
           n: b.units,
@@ -138,7 +141,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
           a: input.x,
           lda: input.ld,
           b: at(d.params, b.kernel),
-          ldb: b.inputs * 4,
+          ldb: b.ld,
           c: layout.logits,
           ldc: 4,
           m: rows,
@@ -154,7 +157,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
 
   /** The gradient at D block j's output (its logits' gradient for the last block). */
   const dGrad = (j: number) =>
-    j === dLast ? { e: layout.dlogits, ld: 4 } : { e: layout.de[j], ld: db[j].units * 4 }
+    j === dLast ? { e: layout.dlogits, ld: 4 } : { e: layout.de[j], ld: stride(db[j].units) }
 
   /** Gradient into the block below D block j (j ≥ 1), times its LeakyReLU slope. */
   const dInputGrad = (j: number, rows: number) => {
@@ -163,10 +166,10 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
     const below = db[j - 1]
     const slope = {
       c: layout.de[j - 1],
-      ldc: b.inputs * 4,
+      ldc: stride(b.inputs),
       act: ACT.leakyReluSlope,
       p: layout.da[j - 1],
-      ldp: b.inputs * 4,
+      ldp: stride(b.inputs),
       alpha: alphaOf(below),
     }
     if (b.units === 1) {
@@ -176,7 +179,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
         sa: 4,
         sk: 4,
         b: at(d.params, b.kernel),
-        ldb: b.inputs * 4,
+        ldb: b.ld,
         m: rows,
         k: 1,
         n: b.inputs,
@@ -187,7 +190,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
         a: e,
         lda: ld,
         b: at(d.params, b.kernel),
-        ldb: b.units * 4,
+        ldb: b.ld,
         m: rows,
         n: b.inputs,
         k: b.units,
@@ -213,7 +216,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
         b: x.x,
         ldb: x.ld,
         c: at(net.grads, b.kernel),
-        ldc: b.inputs * 4,
+        ldc: b.ld,
         m: 1,
         k: rows,
         n: b.inputs,
@@ -227,7 +230,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
         b: e.e,
         ldb: e.ld,
         c: at(net.grads, b.kernel),
-        ldc: b.units * 4,
+        ldc: b.ld,
         m: b.inputs,
         k: rows,
         n: b.units,
@@ -294,11 +297,11 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
   const d0 = db[0]
   op('gemmDot', {
     a: layout.de[0],
-    lda: d0.units * 4,
+    lda: stride(d0.units),
     b: at(d.params, d0.kernel),
-    ldb: d0.units * 4,
+    ldb: d0.ld,
     c: layout.ge[gLast],
-    ldc: layout.image * 4,
+    ldc: stride(layout.image),
     m: B,
     n: layout.image,
     k: d0.units,
@@ -309,7 +312,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
   barrier()
   for (let i = gLast; i >= 0; i--) {
     const b = gb[i]
-    const e = { e: layout.ge[i], ld: b.units * 4 }
+    const e = { e: layout.ge[i], ld: stride(b.units) }
     weightGrad(b, g, gInput(i, layout.gIn[layout.dSteps]), e, B)
     if (i === 0) continue
     const below = gb[i - 1]
@@ -317,15 +320,15 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
       a: e.e,
       lda: e.ld,
       b: at(g.params, b.kernel),
-      ldb: b.units * 4,
+      ldb: b.ld,
       c: below.bn ? layout.gy[i - 1] : layout.ge[i - 1],
-      ldc: b.inputs * 4,
+      ldc: stride(b.inputs),
       m: B,
       n: b.inputs,
       k: b.units,
       act: ACT.leakyReluSlope,
       p: layout.ga[i - 1],
-      ldp: b.inputs * 4,
+      ldp: stride(b.inputs),
       alpha: alphaOf(below),
     })
     barrier()
@@ -334,7 +337,7 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
         z: layout.gz[i - 1],
         dy: layout.gy[i - 1],
         dx: layout.ge[i - 1],
-        ld: below.units * 4,
+        ld: stride(below.units),
         rows: B,
         features: below.units,
         gamma: at(g.params, below.bn.gamma),

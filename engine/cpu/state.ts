@@ -18,11 +18,14 @@ import type { NamedTensors } from '../step-engine'
 import type { NetworkPlace, StepLayout } from './layout'
 import type { TensorPlace } from './network'
 
-/** Where one named tensor lives: its byte address and size. */
+/** Where one named tensor lives: its byte address, size, and rows (`cols` values, `ld` apart). */
 interface Slot {
   name: string
   address: number
   size: number
+  rows: number
+  cols: number
+  ld: number
 }
 
 const AVERAGE = 'gAvg.'
@@ -33,14 +36,13 @@ function slots(layout: StepLayout): Slot[] {
   const net = (place: NetworkPlace, optimizer: string) => {
     for (const t of place.net.tensors) {
       const base = t.trainable ? place.params : place.state
-      out.push({ name: t.name, address: base + 4 * t.offset, size: t.size })
+      out.push({ ...t, address: base + 4 * t.offset })
     }
     for (const t of place.net.tensors.filter((x) => x.trainable)) {
-      out.push({ name: `${optimizer}.m.${t.name}`, address: place.m + 4 * t.offset, size: t.size })
-      out.push({ name: `${optimizer}.v.${t.name}`, address: place.v + 4 * t.offset, size: t.size })
-      if (place.avg) {
-        out.push({ name: `${AVERAGE}${t.name}`, address: place.avg + 4 * t.offset, size: t.size })
-      }
+      const at = (base: number) => base + 4 * t.offset
+      out.push({ ...t, name: `${optimizer}.m.${t.name}`, address: at(place.m) })
+      out.push({ ...t, name: `${optimizer}.v.${t.name}`, address: at(place.v) })
+      if (place.avg) out.push({ ...t, name: `${AVERAGE}${t.name}`, address: at(place.avg) })
     }
   }
   net(layout.g, 'optG')
@@ -52,7 +54,11 @@ function slots(layout: StepLayout): Slot[] {
 export function readState(layout: StepLayout, heap: ArrayBufferLike): NamedTensors {
   const out: NamedTensors = new Map()
   for (const s of slots(layout)) {
-    out.set(s.name, new Float32Array(heap, s.address, s.size).slice())
+    const data = new Float32Array(s.size)
+    for (let r = 0; r < s.rows; r++) {
+      data.set(new Float32Array(heap, s.address + 4 * r * s.ld, s.cols), r * s.cols)
+    }
+    out.set(s.name, data)
   }
   return out
 }
@@ -75,7 +81,10 @@ export function writeState(layout: StepLayout, heap: ArrayBufferLike, tensors: N
   }
   for (const s of all) {
     const data = tensors.get(s.name) ?? tensors.get(s.name.slice(AVERAGE.length))!
-    new Float32Array(heap, s.address, s.size).set(data)
+    for (let r = 0; r < s.rows; r++) {
+      const row = data.subarray(r * s.cols, (r + 1) * s.cols)
+      new Float32Array(heap, s.address + 4 * r * s.ld, s.cols).set(row)
+    }
   }
 }
 

@@ -23,6 +23,11 @@ import { decl, f32, get, i32, loadArgs, set, share } from './wat-text'
 /** Rows and vectors of the largest broadcast tile, and its shapes in table order. */
 const BC_ROWS = 4
 const BC_VECTORS = 2
+/**
+ * Steps of k per pass over a panel: 256 rows of an 8-column panel of B are 256 cache lines (16 KB),
+ * which stay in L1 while every row tile of A streams past them.
+ */
+const K_CHUNK = 256
 /** Rows and columns of the largest dot tile. */
 const DOT_ROWS = 2
 const DOT_COLUMNS = 4
@@ -30,7 +35,22 @@ const DOT_COLUMNS = 4
 const MICRO_PARAMS = (names: string[]) =>
   names.map((n) => `(param $${n} ${n === 'alpha' ? 'f32' : 'i32'})`).join(' ')
 
-const BC_PARAMS = ['a', 'sa', 'sk', 'b', 'ldb', 'c', 'ldc', 'k', 'bias', 'act', 'p', 'ldp', 'alpha']
+const BC_PARAMS = [
+  'a',
+  'sa',
+  'sk',
+  'b',
+  'ldb',
+  'c',
+  'ldc',
+  'k',
+  'bias',
+  'act',
+  'p',
+  'ldp',
+  'alpha',
+  'load',
+]
 const DOT_PARAMS = ['a', 'lda', 'b', 'ldb', 'c', 'ldc', 'k', 'bias', 'act', 'p', 'ldp', 'alpha']
 
 /** The types of the micro-kernel tables (for `call_indirect`). */
@@ -68,90 +88,57 @@ const f32x4One = () => `(f32x4.splat ${f32(1)})`
 /** Name of a broadcast micro-kernel. */
 const bcName = (mode: 'rows' | 'cols', mr: number, nv: number) => `$bc_${mode}_${mr}x${4 * nv}`
 
-/** k steps per iteration of the broadcast kernels' main loop (immediate offsets, fewer adds). */
-const BC_UNROLL = 1
-/** 4-float chunks per iteration of the dot kernels' main loop. */
-const DOT_UNROLL = 1
-
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 const add = (x: string, v: string) => set(x, `(i32.add ${get(x)} ${v})`)
 
 /**
  * One broadcast micro-kernel: `mr` rows × `nv` vectors over `$k` steps (k ≥ 1). Rows mode reads
- * A(i, k) at `a + i·sa + 4k` (a pointer per row), columns mode at `a + 4i + k·sk` (a pointer per
- * unrolled step). The main loop takes {@link BC_UNROLL} steps, a second loop the rest.
+ * A(i, k) at `a + i·sa + 4k` (a pointer per row), columns mode at `a + 4i + k·sk` (one pointer,
+ * immediate offsets). With `$load ≠ 0` the accumulators start from C: a product split along k
+ * (engine/cpu/ops.ts: chunks that keep B's panel in L1) continues the same sums in the same order.
  */
 function bcastKernel(mode: 'rows' | 'cols', mr: number, nv: number): string {
   const rows = range(mr)
   const vecs = range(nv)
-  const steps = range(BC_UNROLL)
   const acc = rows.map((i) => vecs.map((j) => `c${i}_${j}`))
-  const aLoad = (i: number, u: number) =>
+  const aLoad = (i: number) =>
     mode === 'rows'
-      ? `(v128.load32_splat offset=${4 * u} ${get(`a${i}`)})`
-      : `(v128.load32_splat offset=${4 * i} ${get(`ap${u}`)})`
-  const step = (
-    u: number,
-  ) => `${vecs.map((j) => set(`b${j}`, `(v128.load offset=${16 * j} ${get(`bp${u}`)})`)).join(' ')}
-        ${rows
-          .map(
-            (i) => `${set('x', aLoad(i, u))}
+      ? `(v128.load32_splat ${get(`a${i}`)})`
+      : `(v128.load32_splat offset=${4 * i} ${get('a')})`
+  const step = rows
+    .map(
+      (i) => `${set('x', aLoad(i))}
         ${vecs.map((j) => set(acc[i][j], `(f32x4.add ${get(acc[i][j])} (f32x4.mul ${get('x')} ${get(`b${j}`)}))`)).join('\n        ')}`,
-          )
-          .join('\n        ')}`
-  const advance = (n: number) =>
+    )
+    .join('\n        ')
+  const advance =
+    mode === 'rows' ? rows.map((i) => add(`a${i}`, i32(4))).join(' ') : add('a', get('sk'))
+  const rowPointers =
     mode === 'rows'
-      ? rows.map((i) => add(`a${i}`, i32(4 * n))).join(' ')
-      : range(n === 1 ? 1 : BC_UNROLL)
-          .map((u) => add(`ap${u}`, n === 1 ? get('sk') : get('ska')))
+      ? rows
+          .slice(1)
+          .map((i) => set(`a${i}`, `(i32.add ${get(`a${i - 1}`)} ${get('sa')})`))
           .join(' ')
-  const bAdvance = (n: number) =>
-    range(n === 1 ? 1 : BC_UNROLL)
-      .map((u) => add(`bp${u}`, n === 1 ? get('ldb') : get('ldba')))
-      .join(' ')
-  const pointers = [
-    ...(mode === 'rows'
-      ? rows.map((i) =>
-          set(`a${i}`, i === 0 ? get('a') : `(i32.add ${get(`a${i - 1}`)} ${get('sa')})`),
-        )
-      : steps.map((u) =>
-          set(`ap${u}`, u === 0 ? get('a') : `(i32.add ${get(`ap${u - 1}`)} ${get('sk')})`),
-        )),
-    ...steps.map((u) =>
-      set(`bp${u}`, u === 0 ? get('b') : `(i32.add ${get(`bp${u - 1}`)} ${get('ldb')})`),
-    ),
-    set('ska', `(i32.mul ${get('sk')} ${i32(BC_UNROLL)})`),
-    set('ldba', `(i32.mul ${get('ldb')} ${i32(BC_UNROLL)})`),
-  ]
+      : ''
+  const cRow = (i: number) =>
+    i === 0 ? get('c') : `(i32.add ${get('c')} (i32.mul ${get('ldc')} ${i32(i)}))`
   const pRow = (i: number) =>
     i === 0 ? get('p') : `(i32.add ${get('p')} (i32.mul ${get('ldp')} ${i32(i)}))`
-  const store = acc
-    .flatMap((row, i) =>
-      row.map(
-        (v, j) =>
-          `(v128.store offset=${16 * j} ${i === 0 ? get('c') : `(i32.add ${get('c')} (i32.mul ${get('ldc')} ${i32(i)}))`} ${get(v)})`,
-      ),
-    )
-    .join('\n    ')
+  const cells = acc.flatMap((row, i) => row.map((v, j) => ({ v, i, j })))
   return `(func ${bcName(mode, mr, nv)} (type $bc_tile) ${MICRO_PARAMS(BC_PARAMS)}
-    ${decl('i32', [...(mode === 'rows' ? rows.map((i) => `a${i}`) : steps.map((u) => `ap${u}`)), ...steps.map((u) => `bp${u}`), 'ska', 'ldba'])}
+    ${decl('i32', mode === 'rows' ? rows.map((i) => `a${i}`) : [])}
     ${decl('v128', ['x', 'al', ...vecs.map((j) => `b${j}`), ...acc.flat()])}
-    ${pointers.join('\n    ')}
-    (block $main_done
-      (br_if $main_done (i32.lt_u ${get('k')} ${i32(BC_UNROLL)}))
-      (loop $main
-        ${steps.map(step).join('\n        ')}
-        ${advance(BC_UNROLL)}
-        ${bAdvance(BC_UNROLL)}
-        (br_if $main (i32.ge_u (local.tee $k (i32.sub ${get('k')} ${i32(BC_UNROLL)})) ${i32(BC_UNROLL)}))))
-    (if ${get('k')} (then
-      (loop $rest
-        ${step(0)}
-        ${advance(1)}
-        ${bAdvance(1)}
-        (br_if $rest (local.tee $k (i32.sub ${get('k')} ${i32(1)}))))))
+    ${mode === 'rows' ? `${set('a0', get('a'))} ${rowPointers}` : ''}
+    (if ${get('load')} (then
+      ${cells.map(({ v, i, j }) => set(v, `(v128.load offset=${16 * j} ${cRow(i)})`)).join('\n      ')}))
+    (loop $k
+      ${vecs.map((j) => set(`b${j}`, `(v128.load offset=${16 * j} ${get('b')})`)).join(' ')}
+      ${step}
+      ${advance}
+      ${add('b', get('ldb'))}
+      (br_if $k (local.tee $k (i32.sub ${get('k')} ${i32(1)}))))
     ${epilogue(acc, pRow)}
-    ${store})`
+    ${cells.map(({ v, i, j }) => `(v128.store offset=${16 * j} ${cRow(i)} ${get(v)})`).join('\n    ')})`
 }
 
 /** Name of a dot micro-kernel. */
@@ -166,20 +153,17 @@ function dotKernel(mr: number, nc: number): string {
   const cols = range(nc)
   const acc = rows.map((i) => cols.map((j) => `s${i}_${j}`))
   const zero = '(v128.const i32x4 0 0 0 0)'
-  const chunk = (
-    u: number,
-  ) => `${rows.map((i) => set(`x${i}`, `(v128.load offset=${16 * u} ${get(`ap${i}`)})`)).join(' ')}
-        ${cols
-          .map(
-            (j) => `${set('y', `(v128.load offset=${16 * u} ${get(`bp${j}`)})`)}
-        ${rows.map((i) => set(acc[i][j], `(f32x4.add ${get(acc[i][j])} (f32x4.mul ${get(`x${i}`)} ${get('y')}))`)).join(' ')}`,
-          )
-          .join('\n        ')}`
-  const advance = (bytes: number) =>
-    [
-      ...rows.map((i) => add(`ap${i}`, i32(bytes))),
-      ...cols.map((j) => add(`bp${j}`, i32(bytes))),
-    ].join(' ')
+  const chunk = `${rows.map((i) => set(`x${i}`, `(v128.load ${get(`ap${i}`)})`)).join(' ')}
+      ${cols
+        .map(
+          (j) => `${set('y', `(v128.load ${get(`bp${j}`)})`)}
+      ${rows.map((i) => set(acc[i][j], `(f32x4.add ${get(acc[i][j])} (f32x4.mul ${get(`x${i}`)} ${get('y')}))`)).join(' ')}`,
+        )
+        .join('\n      ')}`
+  const advance = [
+    ...rows.map((i) => add(`ap${i}`, i32(16))),
+    ...cols.map((j) => add(`bp${j}`, i32(16))),
+  ].join(' ')
   // Transpose-add: [s0, s1, s2, s3] (4 lanes each) → one vector of the four outputs.
   const reduce = rows
     .map((i) => {
@@ -210,17 +194,10 @@ function dotKernel(mr: number, nc: number): string {
     ${cols.map((j) => set(`bp${j}`, j === 0 ? get('b') : `(i32.add ${get(`bp${j - 1}`)} ${get('ldb')})`)).join(' ')}
     ;; k counts 4-float chunks from here
     ${set('k', `(i32.shr_u ${get('k')} ${i32(2)})`)}
-    (block $main_done
-      (br_if $main_done (i32.lt_u ${get('k')} ${i32(DOT_UNROLL)}))
-      (loop $main
-        ${range(DOT_UNROLL).map(chunk).join('\n        ')}
-        ${advance(16 * DOT_UNROLL)}
-        (br_if $main (i32.ge_u (local.tee $k (i32.sub ${get('k')} ${i32(DOT_UNROLL)})) ${i32(DOT_UNROLL)}))))
-    (if ${get('k')} (then
-      (loop $rest
-        ${chunk(0)}
-        ${advance(16)}
-        (br_if $rest (local.tee $k (i32.sub ${get('k')} ${i32(1)}))))))
+    (loop $k
+      ${chunk}
+      ${advance}
+      (br_if $k (local.tee $k (i32.sub ${get('k')} ${i32(1)}))))
     ${reduce}
     ${epilogue(
       rows.map((i) => [`r${i}`]),
@@ -281,7 +258,7 @@ export function gemmBcastOp(): string {
   const { decls, loads } = loadArgs('gemmBcast', args)
   return `(func $op_gemm_bcast (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $cb i32) (local $r i32) (local $mr i32)
-    (local $nv i32) (local $mode i32)
+    (local $nv i32) (local $mode i32) (local $k0 i32) (local $kk i32) (local $last i32)
     ${loads}
     ${share(`(i32.shr_u (i32.add ${get('n')} ${i32(7)}) ${i32(3)})`)}
     ;; rows mode when A's k is contiguous, columns mode (A transposed) otherwise
@@ -290,22 +267,30 @@ export function gemmBcastOp(): string {
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
       ${set('cb', `(i32.shl ${get('from')} ${i32(5)})`)}
       ${set('nv', `(select ${i32(2)} ${i32(1)} (i32.ge_u (i32.sub (i32.shl ${get('n')} ${i32(2)}) ${get('cb')}) ${i32(32)}))`)}
-      ${set('r', i32(0))}
-      (block $rows_done (loop $rows
-        (br_if $rows_done (i32.ge_u ${get('r')} ${get('m')}))
-        ${set('mr', `(select ${i32(BC_ROWS)} (i32.sub ${get('m')} ${get('r')}) (i32.ge_u (i32.sub ${get('m')} ${get('r')}) ${i32(BC_ROWS)}))`)}
-        (call_indirect $tiles (type $bc_tile)
-          (i32.add ${get('a')} (i32.mul ${get('r')} ${get('sa')})) ${get('sa')} ${get('sk')}
-          (i32.add ${get('b')} ${get('cb')}) ${get('ldb')}
-          (i32.add ${get('c')} (i32.add (i32.mul ${get('r')} ${get('ldc')}) ${get('cb')})) ${get('ldc')}
-          ${get('k')}
-          (select (i32.add ${get('bias')} ${get('cb')}) ${i32(0)} ${get('bias')})
-          ${get('act')}
-          (i32.add ${get('p')} (i32.add (i32.mul ${get('r')} ${get('ldp')}) ${get('cb')})) ${get('ldp')}
-          ${get('alpha')}
-          (i32.add ${get('mode')} (i32.add (i32.shl (i32.sub ${get('mr')} ${i32(1)}) ${i32(1)}) (i32.sub ${get('nv')} ${i32(1)}))))
-        ${set('r', `(i32.add ${get('r')} ${i32(BC_ROWS)})`)}
-        (br $rows)))
+      ${set('k0', i32(0))}
+      (loop $chunk
+        ${set('kk', `(select ${i32(K_CHUNK)} (i32.sub ${get('k')} ${get('k0')}) (i32.ge_u (i32.sub ${get('k')} ${get('k0')}) ${i32(K_CHUNK)}))`)}
+        ;; bias and activation once the sums are complete
+        ${set('last', `(i32.eq (i32.add ${get('k0')} ${get('kk')}) ${get('k')})`)}
+        ${set('r', i32(0))}
+        (block $rows_done (loop $rows
+          (br_if $rows_done (i32.ge_u ${get('r')} ${get('m')}))
+          ${set('mr', `(select ${i32(BC_ROWS)} (i32.sub ${get('m')} ${get('r')}) (i32.ge_u (i32.sub ${get('m')} ${get('r')}) ${i32(BC_ROWS)}))`)}
+          (call_indirect $tiles (type $bc_tile)
+            (i32.add ${get('a')} (i32.add (i32.mul ${get('r')} ${get('sa')}) (i32.mul ${get('k0')} ${get('sk')})))
+            ${get('sa')} ${get('sk')}
+            (i32.add ${get('b')} (i32.add (i32.mul ${get('k0')} ${get('ldb')}) ${get('cb')})) ${get('ldb')}
+            (i32.add ${get('c')} (i32.add (i32.mul ${get('r')} ${get('ldc')}) ${get('cb')})) ${get('ldc')}
+            ${get('kk')}
+            (select (i32.add ${get('bias')} ${get('cb')}) ${i32(0)} (i32.and ${get('last')} (i32.ne ${get('bias')} ${i32(0)})))
+            (select ${get('act')} ${i32(0)} ${get('last')})
+            (i32.add ${get('p')} (i32.add (i32.mul ${get('r')} ${get('ldp')}) ${get('cb')})) ${get('ldp')}
+            ${get('alpha')}
+            ${get('k0')}
+            (i32.add ${get('mode')} (i32.add (i32.shl (i32.sub ${get('mr')} ${i32(1)}) ${i32(1)}) (i32.sub ${get('nv')} ${i32(1)}))))
+          ${set('r', `(i32.add ${get('r')} ${i32(BC_ROWS)})`)}
+          (br $rows)))
+        (br_if $chunk (i32.lt_u (local.tee $k0 (i32.add ${get('k0')} ${get('kk')})) ${get('k')})))
       ${set('from', `(i32.add ${get('from')} ${i32(1)})`)}
       (br $panel))))`
 }
