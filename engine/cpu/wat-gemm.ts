@@ -146,24 +146,29 @@ const dotName = (mr: number, nc: number) => `$dot_${mr}x${nc}`
 
 /**
  * One dot micro-kernel: `mr` rows × `nc` columns, `C[i, c] = Σ_k A[i, k]·B[c, k]` over `$k` floats
- * (a multiple of 4), four lanes per output reduced as `(l0 + l2) + (l1 + l3)`.
+ * (a multiple of 4), four lanes per output reduced as `(l0 + l2) + (l1 + l3)`. The loop takes two
+ * 4-float chunks per iteration (immediate offsets: half the pointer updates), after a lone first
+ * chunk when their count is odd; each lane still adds its chunks in order.
  */
 function dotKernel(mr: number, nc: number): string {
   const rows = range(mr)
   const cols = range(nc)
   const acc = rows.map((i) => cols.map((j) => `s${i}_${j}`))
   const zero = '(v128.const i32x4 0 0 0 0)'
-  const chunk = `${rows.map((i) => set(`x${i}`, `(v128.load ${get(`ap${i}`)})`)).join(' ')}
+  const chunk = (
+    o: number,
+  ) => `${rows.map((i) => set(`x${i}`, `(v128.load offset=${o} ${get(`ap${i}`)})`)).join(' ')}
       ${cols
         .map(
-          (j) => `${set('y', `(v128.load ${get(`bp${j}`)})`)}
+          (j) => `${set('y', `(v128.load offset=${o} ${get(`bp${j}`)})`)}
       ${rows.map((i) => set(acc[i][j], `(f32x4.add ${get(acc[i][j])} (f32x4.mul ${get(`x${i}`)} ${get('y')}))`)).join(' ')}`,
         )
         .join('\n      ')}`
-  const advance = [
-    ...rows.map((i) => add(`ap${i}`, i32(16))),
-    ...cols.map((j) => add(`bp${j}`, i32(16))),
-  ].join(' ')
+  const advance = (bytes: number) =>
+    [
+      ...rows.map((i) => add(`ap${i}`, i32(bytes))),
+      ...cols.map((j) => add(`bp${j}`, i32(bytes))),
+    ].join(' ')
   // Transpose-add: [s0, s1, s2, s3] (4 lanes each) → one vector of the four outputs.
   const reduce = rows
     .map((i) => {
@@ -194,10 +199,15 @@ function dotKernel(mr: number, nc: number): string {
     ${cols.map((j) => set(`bp${j}`, j === 0 ? get('b') : `(i32.add ${get(`bp${j - 1}`)} ${get('ldb')})`)).join(' ')}
     ;; k counts 4-float chunks from here
     ${set('k', `(i32.shr_u ${get('k')} ${i32(2)})`)}
-    (loop $k
-      ${chunk}
-      ${advance}
-      (br_if $k (local.tee $k (i32.sub ${get('k')} ${i32(1)}))))
+    (if (i32.and ${get('k')} ${i32(1)}) (then
+      ${chunk(0)}
+      ${advance(16)}))
+    ${set('k', `(i32.shr_u ${get('k')} ${i32(1)})`)}
+    (if ${get('k')} (then (loop $k
+      ${chunk(0)}
+      ${chunk(16)}
+      ${advance(32)}
+      (br_if $k (local.tee $k (i32.sub ${get('k')} ${i32(1)}))))))
     ${reduce}
     ${epilogue(
       rows.map((i) => [`r${i}`]),
