@@ -138,8 +138,7 @@ export function createNodeThreadPool(helpers: number, spin = 100_000): CpuThread
         done = Atomics.load(control, DONE)
       }
       if (Atomics.load(control, FAILED) !== 0) {
-        const text = String.fromCharCode(...message).replace(/\0+$/, '')
-        throw new Error(`Expected every thread of the fused CPU step to finish, but ${text}.`)
+        throw new Error(String.fromCharCode(...message).replace(/\0+$/, ''))
       }
     },
     close() {

@@ -96,6 +96,8 @@ export class CpuEngine implements StepEngine {
   private readonly f32: Float32Array
   private busy = false
   private disposed = false
+  /** Set when a thread failed: the engine's state is then unusable. */
+  private failure: Error | undefined
 
   constructor(
     /** Where everything lives in the module's memory (engine/cpu/layout.ts). */
@@ -144,15 +146,7 @@ export class CpuEngine implements StepEngine {
     }
     this.writeGenerator('g', step, 0, layout.gIn[layout.dSteps], layout.gdx)
     this.writeScalars(layout.scalars[layout.dSteps], options.lrG, this.tG + 1)
-    const threads = this.threads
-    this.pool?.launch(layout.plan)
-    try {
-      this.runPlan(layout.plan, 0, threads)
-    } catch (err) {
-      this.abort()
-      throw err
-    }
-    await this.pool?.join()
+    await this.execute(layout.plan)
     const at = layout.losses / 4
     for (let k = 0; k < layout.dSteps; k++) {
       this.sums.dLoss += f32[at + 2 * k] / layout.dSteps
@@ -177,14 +171,39 @@ export class CpuEngine implements StepEngine {
     new Uint8Array(this.memory.buffer, this.layout.probe, records.byteLength).set(
       new Uint8Array(records),
     )
-    this.pool?.launch(this.layout.probe)
+    await this.execute(this.layout.probe)
+  }
+
+  /**
+   * Runs the records at `plan` on every thread, this one as thread 0. When a thread fails (a trap:
+   * a bug, never bad input, which is checked before), the others are made to leave the barrier
+   * instead of waiting forever, the first failure is thrown, and the engine refuses further work:
+   * its state is half an update.
+   */
+  private async execute(plan: number): Promise<void> {
+    if (this.failure) throw this.failure
+    this.pool?.launch(plan)
+    let failure: unknown
     try {
-      this.runPlan(this.layout.probe, 0, this.threads)
+      this.runPlan(plan, 0, this.threads)
     } catch (err) {
+      failure = err
       this.abort()
-      throw err
     }
-    await this.pool?.join()
+    try {
+      await this.pool?.join()
+    } catch (err) {
+      failure ??= err
+      // A helper's own failure says more than this thread's trap out of the barrier.
+      if (failure !== err && (failure as Error).message === 'unreachable') failure = err
+    }
+    if (failure !== undefined) {
+      this.failure = new Error(
+        `Expected the fused CPU step to run, but a thread failed: ${(failure as Error).message}`,
+        { cause: failure },
+      )
+      throw this.failure
+    }
   }
 
   /** Makes threads waiting at a barrier trap instead of waiting for a thread that failed. */

@@ -30,7 +30,7 @@ export interface RealBatch {
 
 /** The inputs of every update of every step. */
 export interface StepInputs {
-  /** The real batch of D update `k` of step `step`. */
+  /** The real batch of D update `k` of step `step` (the engine copies it before the next call). */
   real(step: number, k: number): RealBatch
   /** G's latents `[batch·latentDim]` for D update `k` (`'d'`) or the G update (`'g'`, k = 0). */
   latents(update: Update, step: number, k: number): Float32Array
@@ -79,6 +79,10 @@ export function seededInputs(data: TrainingImages, shape: DrawShape): StepInputs
     d: { noise: SEED_PURPOSE.dNoise, labels: SEED_PURPOSE.dLabels },
     g: { noise: SEED_PURPOSE.gNoise, labels: SEED_PURPOSE.gLabels },
   }
+  // v / 127.5 − 1 for every byte, rounded to float32 as trainer/data.ts's gatherBatch stores it.
+  const pixel = Float32Array.from({ length: 256 }, (_, v) => v / 127.5 - 1)
+  const images = new Float32Array(batch * PIXELS)
+  const labels = new Int32Array(batch)
   return {
     real(step, k) {
       const index = step * dSteps + k
@@ -88,13 +92,13 @@ export function seededInputs(data: TrainingImages, shape: DrawShape): StepInputs
         epoch = e
       }
       const start = (index % perEpoch) * batch
-      const images = new Float32Array(batch * PIXELS)
-      const labels = new Int32Array(batch)
+      const bytes = data.images
       for (let r = 0; r < batch; r++) {
         const src = order[start + r]
         labels[r] = data.labels[src]
-        const from = src * PIXELS
-        for (let p = 0; p < PIXELS; p++) images[r * PIXELS + p] = data.images[from + p] / 127.5 - 1
+        const row = bytes.subarray(src * PIXELS, (src + 1) * PIXELS)
+        const out = r * PIXELS
+        for (let p = 0; p < PIXELS; p++) images[out + p] = pixel[row[p]]
       }
       return { images, labels }
     },

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCpuEngine, type CpuEngine } from '../../engine/cpu/engine'
 import { seededInputs } from '../../engine/cpu/inputs'
+import { OPS } from '../../engine/cpu/ops'
 import type { EngineState } from '../../engine/step-engine'
 import { buildModelSpec } from '../../trainer/architecture'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../trainer/config'
@@ -108,6 +109,21 @@ describe('fused CPU step', () => {
     await expect(b.importState({ ...state, tensors: new Map() })).rejects.toThrow(
       /Expected tensor g\.dense0\.kernel with 14080 values, but got none/,
     )
+  }, 60_000)
+
+  it("should fail with the helper thread's error instead of hanging when a thread traps", async () => {
+    const e = await engine(2)
+    // A product of two 8-column panels whose second panel (thread 1's) stores past the memory.
+    const end = Math.ceil(e.layout.bytes / 65536) * 65536
+    const words = new Int32Array(48)
+    const args = [0, 64, 4, 0, 64, end - 32, 64, 1, 1, 16, 0, 0, 0, 0, 0]
+    words[0] = OPS.gemmBcast.code
+    words.set(args, 1)
+    words[16] = OPS.barrier.code
+    await expect(e.probe(words.buffer)).rejects.toThrow(
+      /a thread failed: helper thread 1: memory access out of bounds/,
+    )
+    await expect(e.run(1)).rejects.toThrow(/a thread failed/)
   }, 60_000)
 
   it('should draw the real batches and labels the tfjs path draws', () => {
