@@ -24,6 +24,7 @@
  * await engine.run(100)
  * const { dLoss, gLoss, steps } = await engine.readLosses()
  */
+import { mixSeed, SEED_PURPOSE } from '../../shared/seed'
 import type { ModelSpec } from '../../shared/spec'
 import type { EngineState, LossTotals, StepEngine } from '../step-engine'
 import { seededInputs, type StepInputs, type TrainingImages, type Update } from './inputs'
@@ -108,6 +109,8 @@ export class CpuEngine implements StepEngine {
     private readonly memory: WasmMemory,
     private readonly runPlan: (plan: number, thread: number, threads: number) => void,
     private readonly inputs: StepInputs,
+    /** The module draws the latents (the seeded inputs); else `inputs.latents` gives them. */
+    private readonly drawsLatents: boolean,
     private readonly pool: CpuThreadPool | undefined,
   ) {
     this.f32 = new Float32Array(memory.buffer)
@@ -237,13 +240,19 @@ export class CpuEngine implements StepEngine {
     gIn: number,
     fakes: number,
   ): void {
-    const { batch, latentDim, gStride, dStride, classes } = this.layout
-    const z = this.inputs.latents(update, step, k)
-    if (z.length !== batch * latentDim) {
-      throw new RangeError(`Expected ${batch * latentDim} latent values, but got ${z.length}.`)
-    }
-    for (let r = 0; r < batch; r++) {
-      this.f32.set(z.subarray(r * latentDim, (r + 1) * latentDim), (gIn + r * gStride) / 4)
+    const { batch, latentDim, gStride, dStride, classes, dSteps, seeds } = this.layout
+    if (this.drawsLatents) {
+      const purpose = update === 'd' ? SEED_PURPOSE.dNoise : SEED_PURPOSE.gNoise
+      const slot = seeds[update === 'd' ? k : dSteps] / 4
+      new Uint32Array(this.memory.buffer)[slot] = mixSeed(this.options.seed, purpose, step, k)
+    } else {
+      const z = this.inputs.latents(update, step, k)
+      if (z.length !== batch * latentDim) {
+        throw new RangeError(`Expected ${batch * latentDim} latent values, but got ${z.length}.`)
+      }
+      for (let r = 0; r < batch; r++) {
+        this.f32.set(z.subarray(r * latentDim, (r + 1) * latentDim), (gIn + r * gStride) / 4)
+      }
     }
     if (classes > 0) {
       const labels = this.inputs.labels(update, step, k)
@@ -335,6 +344,7 @@ export async function createCpuEngine(setup: CpuEngineSetup): Promise<CpuEngine>
     beta2: options.beta2,
     epsilon: ADAM_EPSILON,
     ema: options.ema,
+    latents: setup.inputs === undefined,
   })
   const pages = Math.ceil(layout.bytes / PAGE)
   const wasm = wasmNamespace()
@@ -361,6 +371,7 @@ export async function createCpuEngine(setup: CpuEngineSetup): Promise<CpuEngine>
     memory,
     exports.run as (plan: number, thread: number, threads: number) => void,
     inputs,
+    setup.inputs === undefined,
     setup.pool,
   )
   await engine.importState(

@@ -6,11 +6,13 @@
  *
  * - Real batches: batch number `step·dSteps + k` of the epoch order of shared/batch-order.ts (the
  *   same images trainer/data.ts's BatchSampler gives the tfjs path), pixels `v / 127.5 − 1`.
- * - Latents: `sampleLatent(mixSeed(seed, purpose, step, k), batch·latentDim)` (shared/latent.ts:
- *   xoshiro128** and Marsaglia's polar method, bit-identical in every JS engine), purpose
- *   `dNoise` for D update k, `gNoise` (k = 0) for the G update. The tfjs path draws its latents
- *   with `tf.randomNormal` instead, whose stream cannot be reproduced outside tfjs: the two paths
- *   train on different noise, each deterministically.
+ * - Latents: row r is `sampleLatent(mixSeed(seed, purpose, step, k, r), latentDim)`
+ *   (shared/latent.ts: xoshiro128** and Marsaglia's polar method, bit-identical in every JS
+ *   engine), purpose `dNoise` for D update k, `gNoise` (k = 0) for the G update. The engine draws
+ *   these inside its module, on all threads (engine/cpu/wat-latent.ts); `latents` here is the
+ *   JavaScript twin a test compares it with. The tfjs path draws its latents with
+ *   `tf.randomNormal` instead, whose stream cannot be reproduced outside tfjs: the two paths train
+ *   on different noise, each deterministically.
  * - Labels (conditional models): `min(C − 1, ⌊u·C⌋)` with u from `Xoshiro128(mixSeed(seed,
  *   purpose, step, k))`, purposes `dLabels` / `gLabels`: exactly trainer/gan.ts's `drawLabels`.
  */
@@ -103,7 +105,12 @@ export function seededInputs(data: TrainingImages, shape: DrawShape): StepInputs
       return { images, labels }
     },
     latents(update, step, k) {
-      return sampleLatent(mixSeed(seed, purposes[update].noise, step, k), batch * latentDim)
+      const out = new Float32Array(batch * latentDim)
+      const purpose = purposes[update].noise
+      for (let r = 0; r < batch; r++) {
+        out.set(sampleLatent(mixSeed(seed, purpose, step, k, r), latentDim), r * latentDim)
+      }
+      return out
     },
     labels(update, step, k) {
       const rng = new Xoshiro128(mixSeed(seed, purposes[update].labels, step, k))

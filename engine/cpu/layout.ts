@@ -66,6 +66,8 @@ export interface StepLayout {
   dlogits: number
   /** Adam scalars `[lr/(1 − β1^t), 1 − β2^t]` per D update, then for the G update. */
   scalars: number[]
+  /** Latent seeds `mixSeed(seed, purpose, step, k)` (u32) per D update, then the G update. */
+  seeds: number[]
   /** Losses: `[dLoss, dAcc]` per D update, then gLoss. */
   losses: number
   /** The plan's op records, room for a benchmark's records (engine/cpu/probe.ts), total size. */
@@ -132,6 +134,7 @@ export function layoutStep(model: ModelSpec, options: LayoutOptions): StepLayout
   })
   const updates = options.dSteps + 1
   const scalars = Array.from({ length: updates }, () => alloc(4))
+  const seeds = Array.from({ length: updates }, () => alloc(1))
   const losses = alloc(2 * options.dSteps + 1)
   const gPlace = network(g, options.ema)
   const dPlace = network(d, false)
@@ -164,6 +167,7 @@ export function layoutStep(model: ModelSpec, options: LayoutOptions): StepLayout
     logits: alloc(2 * B),
     dlogits: alloc(2 * B),
     scalars,
+    seeds,
     losses,
     plan,
     probe,

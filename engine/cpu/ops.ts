@@ -59,6 +59,8 @@ interface OpSpec {
  * - `bnBackward`: the gradient through it (input `dy` at its output, after the activation slope).
  * - `dLoss`, `gLoss`: the BCE heads on D's logits: loss (and accuracy) into `out`, the gradient
  *   at each logit into `grads`. One thread.
+ * - `latents`: G's latents, `rows` rows of `cols` values, row r drawn from the seed at `seed`
+ *   mixed with r (engine/cpu/wat-latent.ts). Split by rows.
  * - `adam`: Adam over `count` packed parameters (with the weight average when `avg ≠ 0`);
  *   `scalars` points at this update's `[lr / (1 − β1^t), 1 − β2^t]`.
  *
@@ -141,6 +143,7 @@ export const OPS = {
     ],
     floats: ['beta1', 'rest1', 'beta2', 'rest2', 'epsilon', 'decay', 'restDecay'],
   },
+  latents: { code: 10, args: ['out', 'ld', 'rows', 'cols', 'seed'] },
 } as const satisfies Record<string, OpSpec>
 
 export type OpName = keyof typeof OPS

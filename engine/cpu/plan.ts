@@ -14,7 +14,8 @@
  *   on those B rows; the non-saturating head; the input gradients down through D into G's output
  *   (times the tanh slope); for each G block from the last, its weight gradient, the gradient into
  *   the block below (through BatchNorm where there is one); Adam and the weight average.
- * A barrier separates each op from the ops that read what it wrote.
+ * First, when the module draws them, the latents of every update of the step. A barrier separates
+ * each op from the ops that read what it wrote.
  */
 import type { StepLayout } from './layout'
 import { PLAN_RECORDS } from './layout'
@@ -29,6 +30,8 @@ export interface PlanOptions {
   epsilon: number
   /** Weight-average decay (0: none). */
   ema: number
+  /** Draw G's latents in the module (engine/cpu/wat-latent.ts); otherwise the host writes them. */
+  latents: boolean
 }
 
 /** Bytes between rows of an activation matrix `n` wide (engine/cpu/network.ts `rowFloats`). */
@@ -260,6 +263,18 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
     barrier()
   }
 
+  if (o.latents) {
+    layout.gIn.forEach((gIn, u) =>
+      op('latents', {
+        out: gIn,
+        ld: gStride,
+        rows: B,
+        cols: layout.latentDim,
+        seed: layout.seeds[u],
+      }),
+    )
+    barrier()
+  }
   for (let k = 0; k < layout.dSteps; k++) {
     const x = layout.dx[k]
     gForward(layout.gIn[k], x + B * dStride, false)

@@ -35,35 +35,38 @@
     (loop $next
       (block $advance
         (block $bad
-          (block $op9
-            (block $op8
-              (block $op7
-                (block $op6
-                  (block $op5
-                    (block $op4
-                      (block $op3
-                        (block $op2
-                          (block $op1
-                            (block $op0
-                              (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $op8 $op9 $bad (i32.load (local.get $plan))))
-                            (return))
-                          (call $barrier (local.get $T))
+          (block $op10
+            (block $op9
+              (block $op8
+                (block $op7
+                  (block $op6
+                    (block $op5
+                      (block $op4
+                        (block $op3
+                          (block $op2
+                            (block $op1
+                              (block $op0
+                                (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $op8 $op9 $op10 $bad (i32.load (local.get $plan))))
+                              (return))
+                            (call $barrier (local.get $T))
+                            (br $advance))
+                          (call $op_gemm_bcast (local.get $plan) (local.get $t) (local.get $T))
                           (br $advance))
-                        (call $op_gemm_bcast (local.get $plan) (local.get $t) (local.get $T))
+                        (call $op_gemm_dot (local.get $plan) (local.get $t) (local.get $T))
                         (br $advance))
-                      (call $op_gemm_dot (local.get $plan) (local.get $t) (local.get $T))
+                      (call $op_col_sum (local.get $plan) (local.get $t) (local.get $T))
                       (br $advance))
-                    (call $op_col_sum (local.get $plan) (local.get $t) (local.get $T))
+                    (call $op_bn_forward (local.get $plan) (local.get $t) (local.get $T))
                     (br $advance))
-                  (call $op_bn_forward (local.get $plan) (local.get $t) (local.get $T))
+                  (call $op_bn_backward (local.get $plan) (local.get $t) (local.get $T))
                   (br $advance))
-                (call $op_bn_backward (local.get $plan) (local.get $t) (local.get $T))
+                (call $op_d_loss (local.get $plan) (local.get $t) (local.get $T))
                 (br $advance))
-              (call $op_d_loss (local.get $plan) (local.get $t) (local.get $T))
+              (call $op_g_loss (local.get $plan) (local.get $t) (local.get $T))
               (br $advance))
-            (call $op_g_loss (local.get $plan) (local.get $t) (local.get $T))
+            (call $op_adam (local.get $plan) (local.get $t) (local.get $T))
             (br $advance))
-          (call $op_adam (local.get $plan) (local.get $t) (local.get $T))
+          (call $op_latents (local.get $plan) (local.get $t) (local.get $T))
           (br $advance))
         unreachable)
       (local.set $plan (i32.add (local.get $plan) (i32.const 64)))
@@ -1619,6 +1622,113 @@
         (v128.store offset=48 (i32.add (local.get $avg) (local.get $i)) (f32x4.add (f32x4.mul (v128.load offset=48 (i32.add (local.get $avg) (local.get $i))) (local.get $d)) (f32x4.mul (local.get $x) (local.get $rd))))))
       (local.set $i (i32.add (local.get $i) (i32.const 64)))
       (br $chunk))))
+  (func $log64 (param $x f64) (result f64)
+    (local $hx i32) (local $k i32) (local $i i32) (local $j i32)
+    (local $f f64) (local $dk f64) (local $s f64) (local $z f64) (local $w f64) (local $r f64)
+    (local $hfsq f64)
+    (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
+    (local.set $k (i32.sub (i32.shr_s (local.get $hx) (i32.const 20)) (i32.const 1023)))
+    (local.set $hx (i32.and (local.get $hx) (i32.const 1048575)))
+    (local.set $i (i32.and (i32.add (local.get $hx) (i32.const 614244)) (i32.const 1048576)))
+    ;; normalize x into [sqrt(2)/2, sqrt(2)) with exponent 0 or −1
+    (local.set $x (f64.reinterpret_i64 (i64.or
+        (i64.shl (i64.extend_i32_u (i32.or (local.get $hx) (i32.xor (local.get $i) (i32.const 1072693248)))) (i64.const 32))
+        (i64.and (i64.reinterpret_f64 (local.get $x)) (i64.const 0xffffffff)))))
+    (local.set $k (i32.add (local.get $k) (i32.shr_s (local.get $i) (i32.const 20))))
+    (local.set $f (f64.sub (local.get $x) (f64.reinterpret_i64 (i64.const 0x3ff0000000000000)) (; 1 ;)))
+    (local.set $dk (f64.convert_i32_s (local.get $k)))
+    (if (i32.lt_u (i32.and (i32.const 1048575) (i32.add (i32.const 2) (local.get $hx))) (i32.const 3)) (then
+      ;; |f| < 2^-20
+      (if (f64.eq (local.get $f) (f64.reinterpret_i64 (i64.const 0x0000000000000000)) (; 0 ;)) (then
+        (return (select (f64.reinterpret_i64 (i64.const 0x0000000000000000)) (; 0 ;) (f64.add (f64.mul (local.get $dk) (f64.reinterpret_i64 (i64.const 0x3fe62e42fee00000)) (; 0.6931471803691238 ;)) (f64.mul (local.get $dk) (f64.reinterpret_i64 (i64.const 0x3dea39ef35793c76)) (; 1.9082149292705877e-10 ;))) (i32.eqz (local.get $k))))))
+      (local.set $r (f64.mul (f64.mul (local.get $f) (local.get $f)) (f64.sub (f64.reinterpret_i64 (i64.const 0x3fe0000000000000)) (; 0.5 ;) (f64.mul (f64.reinterpret_i64 (i64.const 0x3fd5555555555555)) (; 0.3333333333333333 ;) (local.get $f)))))
+      (return (select (f64.sub (local.get $f) (local.get $r))
+        (f64.sub (f64.mul (local.get $dk) (f64.reinterpret_i64 (i64.const 0x3fe62e42fee00000)) (; 0.6931471803691238 ;)) (f64.sub (f64.sub (local.get $r) (f64.mul (local.get $dk) (f64.reinterpret_i64 (i64.const 0x3dea39ef35793c76)) (; 1.9082149292705877e-10 ;))) (local.get $f)))
+        (i32.eqz (local.get $k))))))
+    (local.set $s (f64.div (local.get $f) (f64.add (f64.reinterpret_i64 (i64.const 0x4000000000000000)) (; 2 ;) (local.get $f))))
+    (local.set $z (f64.mul (local.get $s) (local.get $s)))
+    (local.set $i (i32.sub (local.get $hx) (i32.const 398458)))
+    (local.set $w (f64.mul (local.get $z) (local.get $z)))
+    (local.set $j (i32.sub (i32.const 440401) (local.get $hx)))
+    (local.set $r (f64.add
+        (f64.mul (local.get $z) (f64.add (f64.reinterpret_i64 (i64.const 0x3fe5555555555593)) (; 0.6666666666666735 ;) (f64.mul (local.get $w) (f64.add (f64.reinterpret_i64 (i64.const 0x3fd2492494229359)) (; 0.2857142874366239 ;) (f64.mul (local.get $w) (f64.add (f64.reinterpret_i64 (i64.const 0x3fc7466496cb03de)) (; 0.1818357216161805 ;) (f64.mul (local.get $w) (f64.reinterpret_i64 (i64.const 0x3fc2f112df3e5244)) (; 0.14798198605116586 ;))))))))
+        (f64.mul (local.get $w) (f64.add (f64.reinterpret_i64 (i64.const 0x3fd999999997fa04)) (; 0.3999999999940942 ;) (f64.mul (local.get $w) (f64.add (f64.reinterpret_i64 (i64.const 0x3fcc71c51d8e78af)) (; 0.22222198432149784 ;) (f64.mul (local.get $w) (f64.reinterpret_i64 (i64.const 0x3fc39a09d078c69f)) (; 0.15313837699209373 ;))))))))
+    (if (i32.gt_s (i32.or (local.get $i) (local.get $j)) (i32.const 0)) (then
+      (local.set $hfsq (f64.mul (f64.mul (f64.reinterpret_i64 (i64.const 0x3fe0000000000000)) (; 0.5 ;) (local.get $f)) (local.get $f)))
+      (return (select
+        (f64.sub (local.get $f) (f64.sub (local.get $hfsq) (f64.mul (local.get $s) (f64.add (local.get $hfsq) (local.get $r)))))
+        (f64.sub (f64.mul (local.get $dk) (f64.reinterpret_i64 (i64.const 0x3fe62e42fee00000)) (; 0.6931471803691238 ;)) (f64.sub (f64.sub (local.get $hfsq) (f64.add (f64.mul (local.get $s) (f64.add (local.get $hfsq) (local.get $r))) (f64.mul (local.get $dk) (f64.reinterpret_i64 (i64.const 0x3dea39ef35793c76)) (; 1.9082149292705877e-10 ;)))) (local.get $f)))
+        (i32.eqz (local.get $k))))))
+    (select
+      (f64.sub (local.get $f) (f64.mul (local.get $s) (f64.sub (local.get $f) (local.get $r))))
+      (f64.sub (f64.mul (local.get $dk) (f64.reinterpret_i64 (i64.const 0x3fe62e42fee00000)) (; 0.6931471803691238 ;)) (f64.sub (f64.sub (f64.mul (local.get $s) (f64.sub (local.get $f) (local.get $r))) (f64.mul (local.get $dk) (f64.reinterpret_i64 (i64.const 0x3dea39ef35793c76)) (; 1.9082149292705877e-10 ;))) (local.get $f)))
+      (i32.eqz (local.get $k))))
+  (func $splitmix (param $z i32) (result i32)
+    (local $t i32)
+    (local.set $t (i32.xor (local.get $z) (i32.shr_u (local.get $z) (i32.const 16))))
+    (local.set $t (i32.mul (local.get $t) (i32.const 569420461)))
+    (local.set $t (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 15))))
+    (local.set $t (i32.mul (local.get $t) (i32.const 1935289751)))
+    (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 15))))
+  (global $s0 (mut i32) (i32.const 0)) (global $s1 (mut i32) (i32.const 0))
+  (global $s2 (mut i32) (i32.const 0)) (global $s3 (mut i32) (i32.const 0))
+  (func $next (result f64)
+    (local $r i32) (local $t i32)
+    (local.set $r (i32.mul (i32.rotl (i32.mul (global.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+    (local.set $t (i32.shl (global.get $s1) (i32.const 9)))
+    (global.set $s2 (i32.xor (global.get $s2) (global.get $s0)))
+    (global.set $s3 (i32.xor (global.get $s3) (global.get $s1)))
+    (global.set $s1 (i32.xor (global.get $s1) (global.get $s2)))
+    (global.set $s0 (i32.xor (global.get $s0) (global.get $s3)))
+    (global.set $s2 (i32.xor (global.get $s2) (local.get $t)))
+    (global.set $s3 (i32.rotl (global.get $s3) (i32.const 11)))
+    (f64.div (f64.convert_i32_u (local.get $r)) (f64.reinterpret_i64 (i64.const 0x41f0000000000000)) (; 4294967296 ;)))
+  (func $op_latents (param $rec i32) (param $t i32) (param $T i32)
+    (local $out i32) (local $ld i32) (local $rows i32) (local $cols i32) (local $seed i32) (local $from i32) (local $to i32) (local $h i32) (local $z i32) (local $p i32)
+    (local $i i32) (local $u f64) (local $v f64) (local $s f64) (local $m f64)
+    (local.set $out (i32.load offset=4 (local.get $rec)))
+    (local.set $ld (i32.load offset=8 (local.get $rec)))
+    (local.set $rows (i32.load offset=12 (local.get $rec)))
+    (local.set $cols (i32.load offset=16 (local.get $rec)))
+    (local.set $seed (i32.load offset=20 (local.get $rec)))
+    (local.set $from (i32.div_u (i32.mul (local.get $rows) (local.get $t)) (local.get $T)))
+    (local.set $to (i32.div_u (i32.mul (local.get $rows) (i32.add (local.get $t) (i32.const 1))) (local.get $T)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $from) (local.get $to)))
+      (local.set $h (i32.load (local.get $seed)))
+      (local.set $h (i32.mul (i32.xor (local.get $h) (local.get $from)) (i32.const 16777619)))
+      (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
+      (local.set $h (i32.mul (local.get $h) (i32.const -2048144789)))
+      (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 13))))
+      (local.set $h (i32.mul (local.get $h) (i32.const -1028477387)))
+      (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
+      ;; splitmix32 from the row's seed: four outputs are the xoshiro state
+      (local.set $z (local.get $h))
+      (local.set $z (i32.add (local.get $z) (i32.const -1640531527)))
+      (global.set $s0 (call $splitmix (local.get $z)))
+      (local.set $z (i32.add (local.get $z) (i32.const -1640531527)))
+      (global.set $s1 (call $splitmix (local.get $z)))
+      (local.set $z (i32.add (local.get $z) (i32.const -1640531527)))
+      (global.set $s2 (call $splitmix (local.get $z)))
+      (local.set $z (i32.add (local.get $z) (i32.const -1640531527)))
+      (global.set $s3 (call $splitmix (local.get $z)))
+      (local.set $p (i32.add (local.get $out) (i32.mul (local.get $from) (local.get $ld))))
+      (local.set $i (i32.const 0))
+      (block $filled (loop $pair
+        (br_if $filled (i32.ge_u (local.get $i) (local.get $cols)))
+        (local.set $u (f64.sub (f64.mul (f64.reinterpret_i64 (i64.const 0x4000000000000000)) (; 2 ;) (call $next)) (f64.reinterpret_i64 (i64.const 0x3ff0000000000000)) (; 1 ;)))
+        (local.set $v (f64.sub (f64.mul (f64.reinterpret_i64 (i64.const 0x4000000000000000)) (; 2 ;) (call $next)) (f64.reinterpret_i64 (i64.const 0x3ff0000000000000)) (; 1 ;)))
+        (local.set $s (f64.add (f64.mul (local.get $u) (local.get $u)) (f64.mul (local.get $v) (local.get $v))))
+        (br_if $pair (i32.or (f64.ge (local.get $s) (f64.reinterpret_i64 (i64.const 0x3ff0000000000000)) (; 1 ;)) (f64.eq (local.get $s) (f64.reinterpret_i64 (i64.const 0x0000000000000000)) (; 0 ;))))
+        (local.set $m (f64.sqrt (f64.div (f64.mul (f64.reinterpret_i64 (i64.const 0xc000000000000000)) (; -2 ;) (call $log64 (local.get $s))) (local.get $s))))
+        (f32.store (local.get $p) (f32.demote_f64 (f64.mul (local.get $u) (local.get $m))))
+        (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $cols)) (then
+          (f32.store offset=4 (local.get $p) (f32.demote_f64 (f64.mul (local.get $v) (local.get $m))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $pair)))
+      (local.set $from (i32.add (local.get $from) (i32.const 1)))
+      (br $row))))
   (func $exp4 (param $x v128) (result v128)
     (local $n v128) (local $r v128)
     ;; x ≥ 0 here (tanh passes 2|x| ≤ 18): no overflow or underflow to handle

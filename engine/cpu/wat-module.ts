@@ -2,7 +2,7 @@
  * @module engine/cpu/wat-module
  * Assembles the fused CPU step's WebAssembly module text: an imported shared memory, the plan
  * executor `run(plan, thread, threads)`, the barrier between ops, and every op and micro-kernel
- * (engine/cpu/wat-gemm.ts, wat-ops.ts, wat-math.ts). tools/build-cpu-step.ts writes this text to
+ * (engine/cpu/wat-gemm.ts, wat-ops.ts, wat-latent.ts, wat-math.ts). tools/build-cpu-step.ts writes this text to
  * engine/cpu/step.wat and assembles it into the committed engine/cpu/step.wasm.
  *
  * Synchronisation words at the start of memory (`SYNC` in engine/cpu/ops.ts): the barrier's arrival count and
@@ -14,6 +14,7 @@
 import { OPS, SYNC } from './ops'
 import { gemmBcastOp, gemmDotOp, gemmKernels, gemmTypes } from './wat-gemm'
 import { scalarMath, vectorMath } from './wat-math'
+import { latentOps } from './wat-latent'
 import { elementOps } from './wat-ops'
 import { get, i32, indent, set } from './wat-text'
 
@@ -27,6 +28,7 @@ const HANDLERS: Record<number, string> = {
   [OPS.dLoss.code]: '$op_d_loss',
   [OPS.gLoss.code]: '$op_g_loss',
   [OPS.adam.code]: '$op_adam',
+  [OPS.latents.code]: '$op_latents',
 }
 
 function barrier(): string {
@@ -100,6 +102,7 @@ export function generateStepWat(): string {
   ${gemmBcastOp()}
   ${gemmDotOp()}
   ${elementOps()}
+  ${latentOps()}
   ${vectorMath()}
   ${scalarMath()})
 `

@@ -7,9 +7,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCpuEngine, type CpuEngine } from '../../engine/cpu/engine'
-import { seededInputs } from '../../engine/cpu/inputs'
+import { seededInputs, type StepInputs } from '../../engine/cpu/inputs'
 import { OPS } from '../../engine/cpu/ops'
 import type { EngineState } from '../../engine/step-engine'
+import { tutorialMlp } from '../../shared/spec'
 import { buildModelSpec } from '../../trainer/architecture'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../trainer/config'
 import { createNodeThreadPool, loadCpuStepModule } from '../../trainer/cpu-threads'
@@ -124,6 +125,28 @@ describe('fused CPU step', () => {
       /a thread failed: helper thread 1: memory access out of bounds/,
     )
     await expect(e.run(1)).rejects.toThrow(/a thread failed/)
+  }, 60_000)
+
+  it('should draw the latents in the module exactly as their JavaScript twin', async () => {
+    // An odd latent size: the last pair of a row loses its second value.
+    const model = tutorialMlp({ latentDim: 7, classes: 10 })
+    const make = (inputs?: StepInputs) =>
+      createCpuEngine({
+        model,
+        options: CONFIG,
+        module: loadCpuStepModule(),
+        data,
+        pool: createNodeThreadPool(1),
+        inputs,
+      })
+    const inModule = await make()
+    const shape = { ...CONFIG, latentDim: 7, classes: 10 }
+    const twin = await make(seededInputs(data, shape))
+    engines.push(inModule, twin)
+    await inModule.run(2)
+    await twin.run(2)
+    expectSameBits(await inModule.exportState(), await twin.exportState())
+    expect(await inModule.readLosses()).toEqual(await twin.readLosses())
   }, 60_000)
 
   it('should draw the real batches and labels the tfjs path draws', () => {
