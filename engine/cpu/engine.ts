@@ -5,8 +5,8 @@
  * forward for its fakes, then one G update, as trainer/gan.ts — as one plan (engine/cpu/plan.ts)
  * inside one WebAssembly SIMD module (engine/cpu/step.wasm) on every thread of a pool. Weights,
  * gradients, Adam moments, activations live in the module's shared memory, allocated once; per step
- * the host writes the inputs (engine/cpu/inputs.ts), starts the threads, and reads 2·dSteps + 1
- * floats of losses.
+ * the host writes the inputs (engine/cpu/input-writer.ts), starts the threads, and reads
+ * 2·dSteps + 1 floats of losses.
  *
  * Numbers: the tfjs path's formulas (BatchNorm with batch statistics and Keras-momentum moving
  * statistics updated once per G step, BCE on logits with one-sided label smoothing, Adam with
@@ -24,10 +24,10 @@
  * await engine.run(100)
  * const { dLoss, gLoss, steps } = await engine.readLosses()
  */
-import { mixSeed, SEED_PURPOSE } from '../../shared/seed'
 import type { ModelSpec } from '../../shared/spec'
 import type { EngineState, LossTotals, StepEngine } from '../step-engine'
-import { seededInputs, type StepInputs, type TrainingImages, type Update } from './inputs'
+import { seededInputs, type StepInputs, type TrainingImages } from './inputs'
+import { InputWriter } from './input-writer'
 import { layoutStep, PLAN_RECORDS, type StepLayout } from './layout'
 import { CpuEngineScopeError } from './network'
 import { RECORD_BYTES, SYNC } from './ops'
@@ -74,18 +74,6 @@ export interface CpuEngineSetup {
 /** Adam's ε, trainer/adam.ts's default (Keras'). */
 const ADAM_EPSILON = 1e-7
 const PAGE = 65536
-const PIXELS = 784
-
-/** `base^exp` by repeated squaring: IEEE multiplications only, the same bits in every engine. */
-function power(base: number, exp: number): number {
-  let result = 1
-  let b = base
-  for (let e = exp; e > 0; e = Math.floor(e / 2)) {
-    if (e % 2 === 1) result *= b
-    b *= b
-  }
-  return result
-}
 
 /** The fused CPU step engine (create it with {@link createCpuEngine}). */
 export class CpuEngine implements StepEngine {
@@ -105,12 +93,9 @@ export class CpuEngine implements StepEngine {
     readonly layout: StepLayout,
     /** The op records of one step (engine/cpu/plan.ts). */
     readonly plan: ArrayBuffer,
-    private readonly options: CpuEngineOptions,
     private readonly memory: WasmMemory,
     private readonly runPlan: (plan: number, thread: number, threads: number) => void,
-    private readonly inputs: StepInputs,
-    /** The module draws the latents (the seeded inputs); else `inputs.latents` gives them. */
-    private readonly drawsLatents: boolean,
+    private readonly writer: InputWriter,
     private readonly pool: CpuThreadPool | undefined,
   ) {
     this.f32 = new Float32Array(memory.buffer)
@@ -140,15 +125,8 @@ export class CpuEngine implements StepEngine {
   }
 
   private async oneStep(): Promise<void> {
-    const { layout, options, f32 } = this
-    const step = this.stepCount
-    for (let k = 0; k < layout.dSteps; k++) {
-      this.writeReal(layout.dx[k], this.inputs.real(step, k))
-      this.writeGenerator('d', step, k, layout.gIn[k], layout.dx[k] + layout.batch * layout.dStride)
-      this.writeScalars(layout.scalars[k], options.lrD, this.tD + k + 1)
-    }
-    this.writeGenerator('g', step, 0, layout.gIn[layout.dSteps], layout.gdx)
-    this.writeScalars(layout.scalars[layout.dSteps], options.lrG, this.tG + 1)
+    const { layout, f32 } = this
+    this.writer.write(this.stepCount, this.tD, this.tG)
     await this.execute(layout.plan)
     const at = layout.losses / 4
     for (let k = 0; k < layout.dSteps; k++) {
@@ -214,75 +192,6 @@ export class CpuEngine implements StepEngine {
     const words = new Int32Array(this.memory.buffer)
     Atomics.store(words, SYNC.abort / 4, 1)
     Atomics.notify(words, SYNC.generation / 4)
-  }
-
-  /** Real images (rows 0..B−1 of `dx`) and their one-hot labels. */
-  private writeReal(dx: number, real: { images: Float32Array; labels?: Int32Array }): void {
-    const { batch, dStride, classes } = this.layout
-    if (real.images.length !== batch * PIXELS) {
-      throw new RangeError(`Expected ${batch * PIXELS} real pixels, but got ${real.images.length}.`)
-    }
-    for (let r = 0; r < batch; r++) {
-      this.f32.set(real.images.subarray(r * PIXELS, (r + 1) * PIXELS), (dx + r * dStride) / 4)
-    }
-    if (classes > 0) {
-      if (!real.labels)
-        throw new RangeError("Expected the real images' labels for a conditional GAN.")
-      this.oneHot(dx + PIXELS * 4, dStride, real.labels)
-    }
-  }
-
-  /** G's input rows (latent, then one-hot) and the same one-hot next to its fakes in D's input. */
-  private writeGenerator(
-    update: Update,
-    step: number,
-    k: number,
-    gIn: number,
-    fakes: number,
-  ): void {
-    const { batch, latentDim, gStride, dStride, classes, dSteps, seeds } = this.layout
-    if (this.drawsLatents) {
-      const purpose = update === 'd' ? SEED_PURPOSE.dNoise : SEED_PURPOSE.gNoise
-      const slot = seeds[update === 'd' ? k : dSteps] / 4
-      new Uint32Array(this.memory.buffer)[slot] = mixSeed(this.options.seed, purpose, step, k)
-    } else {
-      const z = this.inputs.latents(update, step, k)
-      if (z.length !== batch * latentDim) {
-        throw new RangeError(`Expected ${batch * latentDim} latent values, but got ${z.length}.`)
-      }
-      for (let r = 0; r < batch; r++) {
-        this.f32.set(z.subarray(r * latentDim, (r + 1) * latentDim), (gIn + r * gStride) / 4)
-      }
-    }
-    if (classes > 0) {
-      const labels = this.inputs.labels(update, step, k)
-      this.oneHot(gIn + latentDim * 4, gStride, labels)
-      this.oneHot(fakes + PIXELS * 4, dStride, labels)
-    }
-  }
-
-  /** One-hot rows of `labels` at `address`, rows `stride` bytes apart. */
-  private oneHot(address: number, stride: number, labels: Int32Array): void {
-    const { batch, classes } = this.layout
-    if (labels.length !== batch) {
-      throw new RangeError(`Expected ${batch} labels, but got ${labels.length}.`)
-    }
-    for (let r = 0; r < batch; r++) {
-      const row = (address + r * stride) / 4
-      const label = labels[r]
-      if (!(label >= 0 && label < classes)) {
-        throw new RangeError(`Expected labels in 0..${classes - 1}, but got ${label}.`)
-      }
-      this.f32.fill(0, row, row + classes)
-      this.f32[row + label] = 1
-    }
-  }
-
-  /** Adam's `[lr / (1 − β1^t), 1 − β2^t]` for an update at optimizer step t. */
-  private writeScalars(address: number, lr: number, t: number): void {
-    const { beta1, beta2 } = this.options
-    this.f32[address / 4] = lr / (1 - power(beta1, t))
-    this.f32[address / 4 + 1] = 1 - power(beta2, t)
   }
 
   async readLosses(): Promise<LossTotals> {
@@ -364,14 +273,13 @@ export async function createCpuEngine(setup: CpuEngineSetup): Promise<CpuEngine>
       latentDim: model.latentDim,
       classes: layout.classes,
     })
+  const writer = new InputWriter(layout, options, memory, inputs, setup.inputs === undefined)
   const engine = new CpuEngine(
     layout,
     plan,
-    options,
     memory,
     exports.run as (plan: number, thread: number, threads: number) => void,
-    inputs,
-    setup.inputs === undefined,
+    writer,
     setup.pool,
   )
   await engine.importState(
