@@ -57,23 +57,28 @@ export function timeSteps(engine: CpuEngine, steps: number): Promise<number> {
   return timeCalls(1, () => engine.run(steps)).then((ms) => ms / steps)
 }
 
-/** The step's products alone: ms per step and their floating-point operations. */
-export async function timeProducts(engine: CpuEngine, runs: number) {
-  const { records, flops } = productsPlan(engine.plan)
-  await engine.probe(records)
-  const ms = await timeCalls(runs, () => engine.probe(records))
-  return { ms, flops, gflops: flops / ms / 1e6 }
-}
-
-/** GFLOPS of the micro-kernels on L1-resident operands on every thread of `engine`. */
-export async function ceilingGflops(engine: CpuEngine): Promise<number> {
-  const { records, flops } = ceilingPlan(engine.layout, engine.threads, 200)
-  await engine.probe(records)
-  let best = 0
-  for (let i = 0; i < 5; i++) {
-    best = Math.max(best, flops / (await timeCalls(3, () => engine.probe(records))) / 1e6)
+/**
+ * The step's products alone and the micro-kernels' ceiling on the same threads (operands in L1),
+ * interleaved over `rounds` rounds, best of each: a busy machine slows both, and the best round is
+ * the one least disturbed.
+ */
+export async function productsAndCeiling(engine: CpuEngine, rounds: number) {
+  const products = productsPlan(engine.plan)
+  const ceiling = ceilingPlan(engine.layout, engine.threads, 100)
+  await engine.probe(products.records)
+  await engine.probe(ceiling.records)
+  let ms = Infinity
+  let ceilingMs = Infinity
+  for (let r = 0; r < rounds; r++) {
+    ms = Math.min(ms, await timeCalls(2, () => engine.probe(products.records)))
+    ceilingMs = Math.min(ceilingMs, await timeCalls(2, () => engine.probe(ceiling.records)))
   }
-  return best
+  return {
+    ms,
+    flops: products.flops,
+    gflops: products.flops / ms / 1e6,
+    ceiling: ceiling.flops / ceilingMs / 1e6,
+  }
 }
 
 /** A PyTorch row, or why there is none. */

@@ -169,16 +169,24 @@ async function cpuRows(
   for (const [i, { n, engine }] of engines.entries()) {
     const ms = median(times.fused[i])
     results.push(row(`cpu-fused ×${n}`, ms))
-    const products = await cpu.timeProducts(engine, Math.max(3, Math.ceil(steps / 2)))
-    const ceiling = await cpu.ceilingGflops(engine)
+    const p = await cpu.productsAndCeiling(engine, Math.max(3, rounds))
     lines.push(
-      `batch ${batch}, cpu-fused ×${n}: products ${(products.flops / 1e9).toFixed(2)} GFLOP/step ` +
-        `in ${products.ms.toFixed(1)} ms = ${products.gflops.toFixed(1)} GFLOPS ` +
-        `(${((100 * products.gflops) / ceiling).toFixed(0)} % of the ${n}-thread SIMD ceiling, ` +
-        `${ceiling.toFixed(1)} GFLOPS); whole step ${(products.flops / ms / 1e6).toFixed(1)} GFLOPS`,
+      `batch ${batch}, cpu-fused ×${n}: products ${(p.flops / 1e9).toFixed(2)} GFLOP/step ` +
+        `in ${p.ms.toFixed(1)} ms = ${p.gflops.toFixed(1)} GFLOPS, ` +
+        `${((100 * p.gflops) / p.ceiling).toFixed(0)} % of the ${n}-thread SIMD ceiling ` +
+        `(${p.ceiling.toFixed(1)} GFLOPS, best rounds); the whole step ` +
+        `${(p.flops / ms / 1e6).toFixed(1)} GFLOPS (median)`,
     )
     engine.dispose()
   }
+  const tfjs = results[0].msPerStep
+  lines.push(
+    `batch ${batch}: ` +
+      results
+        .slice(1)
+        .map((r) => `${r.backend} ÷ wasm = ${(r.msPerStep / tfjs).toFixed(2)}`)
+        .join(', '),
+  )
   const torch = counts.map((n) => ({ n, r: cpu.torchStep(n, batch, torchSteps) }))
   for (const { n, r } of torch) {
     if ('absent' in r) lines.push(`batch ${batch}, torch ×${n}: absent (${r.absent})`)
