@@ -28,7 +28,11 @@ const WARMUP = 3
 const IMAGES = 1024
 
 /** A fused engine on synthetic data (the step's cost does not depend on pixel values). */
-export async function createBenchEngine(batch: number, threads: number): Promise<CpuEngine> {
+export async function createBenchEngine(
+  batch: number,
+  threads: number,
+  fma = false,
+): Promise<CpuEngine> {
   const rng = new Xoshiro128(1)
   const count = Math.max(IMAGES, batch)
   const images = Uint8Array.from({ length: count * 784 }, () => Math.floor(rng.nextFloat() * 256))
@@ -37,7 +41,7 @@ export async function createBenchEngine(batch: number, threads: number): Promise
   const engine = await createCpuEngine({
     model: buildModelSpec(config),
     options: config,
-    module: loadCpuStepModule(),
+    module: loadCpuStepModule(fma),
     data: { images, labels, count },
     pool: threads > 1 ? createNodeThreadPool(threads - 1) : undefined,
   })
@@ -53,7 +57,7 @@ async function timeCalls(n: number, f: () => Promise<void>): Promise<number> {
 }
 
 /** ms per GAN step of `engine` over `steps` steps. */
-export function timeSteps(engine: CpuEngine, steps: number): Promise<number> {
+function timeSteps(engine: CpuEngine, steps: number): Promise<number> {
   return timeCalls(1, () => engine.run(steps)).then((ms) => ms / steps)
 }
 
@@ -62,7 +66,7 @@ export function timeSteps(engine: CpuEngine, steps: number): Promise<number> {
  * interleaved over `rounds` rounds, best of each: a busy machine slows both, and the best round is
  * the one least disturbed.
  */
-export async function productsAndCeiling(engine: CpuEngine, rounds: number) {
+async function productsAndCeiling(engine: CpuEngine, rounds: number) {
   const products = productsPlan(engine.plan)
   const ceiling = ceilingPlan(engine.layout, engine.threads, 100)
   await engine.probe(products.records)
@@ -106,4 +110,98 @@ export function torchStep(threads: number, batch: number, steps: number): TorchR
   } catch {
     return { absent: `unexpected torch_step.py output: ${r.stdout.trim().slice(0, 80)}` }
   }
+}
+
+/** One row of the table (trainer/bench.ts's BenchResult). */
+export interface CpuRow {
+  backend: string
+  batch: number
+  msPerStep: number
+  imagesPerSec: number
+}
+
+/** What `cpuRows` measures. */
+export interface CpuRowsOptions {
+  batch: number
+  steps: number
+  threads: number
+  rounds: number
+  torchSteps: number
+  /** Also time the opt-in relaxed-SIMD FMA build. */
+  fma: boolean
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/**
+ * The wasm backend's rows: tfjs-wasm (`tfjsStep`) and the fused CPU step at 1 and `threads`
+ * threads, measured in `rounds` interleaved rounds (medians), so a busy machine slows them alike;
+ * then the step's products alone against the micro-kernel ceiling, and the PyTorch rows.
+ */
+export async function cpuRows(
+  o: CpuRowsOptions,
+  tfjsStep: (batch: number, steps: number) => Promise<number>,
+): Promise<{ results: CpuRow[]; lines: string[] }> {
+  const { batch, steps } = o
+  const counts = [...new Set([1, o.threads])]
+  const engines = []
+  for (const fma of o.fma ? [false, true] : [false]) {
+    for (const n of counts) {
+      const label = `cpu-fused${fma ? '-fma' : ''} ×${n}`
+      engines.push({ n, label, engine: await createBenchEngine(batch, n, fma), ms: [] as number[] })
+    }
+  }
+  const tfjs: number[] = []
+  for (let r = 0; r < o.rounds; r++) {
+    tfjs.push(await tfjsStep(batch, steps))
+    for (const e of engines) e.ms.push(await timeSteps(e.engine, steps))
+  }
+  const row = (backend: string, ms: number): CpuRow => ({
+    backend,
+    batch,
+    msPerStep: ms,
+    imagesPerSec: (batch * 1000) / ms,
+  })
+  const results = [row('wasm', median(tfjs))]
+  const lines: string[] = []
+  for (const { n, label, engine, ms } of engines) {
+    const step = median(ms)
+    results.push(row(label, step))
+    const p = await productsAndCeiling(engine, Math.max(3, o.rounds))
+    lines.push(
+      `batch ${batch}, ${label}: products ${(p.flops / 1e9).toFixed(2)} GFLOP/step ` +
+        `in ${p.ms.toFixed(1)} ms = ${p.gflops.toFixed(1)} GFLOPS, ` +
+        `${((100 * p.gflops) / p.ceiling).toFixed(0)} % of the ${n}-thread SIMD ceiling ` +
+        `(${p.ceiling.toFixed(1)} GFLOPS, best rounds); the whole step ` +
+        `${(p.flops / step / 1e6).toFixed(1)} GFLOPS (median)`,
+    )
+    engine.dispose()
+  }
+  lines.push(
+    `batch ${batch}: ` +
+      results
+        .slice(1)
+        .map((r) => `${r.backend} ÷ wasm = ${(r.msPerStep / results[0].msPerStep).toFixed(2)}`)
+        .join(', '),
+  )
+  const torch = counts.map((n) => ({ n, r: torchStep(n, batch, o.torchSteps) }))
+  for (const { n, r } of torch) {
+    if ('absent' in r) lines.push(`batch ${batch}, torch ×${n}: absent (${r.absent})`)
+    else results.push(row(`torch ×${n} (${r.version})`, r.msPerStep))
+  }
+  const ours = (n: number) => results.find((x) => x.backend === `cpu-fused ×${n}`)!.msPerStep
+  const present = torch.flatMap(({ n, r }) => ('msPerStep' in r ? [{ n, ms: r.msPerStep }] : []))
+  const torch1 = present.find((t) => t.n === 1)
+  if (torch1) {
+    lines.push(`batch ${batch}: cpu-fused ×1 ÷ torch ×1 = ${(ours(1) / torch1.ms).toFixed(2)}`)
+  }
+  if (present.length > 0) {
+    const best = Math.min(...present.map((t) => t.ms))
+    const n = o.threads
+    lines.push(`batch ${batch}: cpu-fused ×${n} ÷ torch best = ${(ours(n) / best).toFixed(2)}`)
+  }
+  return { results, lines }
 }

@@ -7,13 +7,14 @@
  *   npm run bench:train -- --backends wasm --batches 64,512 --steps 20
  *   npm run bench:train -- --backends webgpu --counters  # + WebGPU calls per step
  *   npm run bench:train -- --backends wasm --threads 2   # tfjs-wasm, fused CPU ×1 and ×2, torch
+ *   npm run bench:train -- --backends wasm --fma         # + the opt-in relaxed-SIMD FMA build
  *
  * On webgpu both engines get a row: `webgpu` (tfjs ops, trainer/gan.ts) and `webgpu-fused` (the
  * fused step, trainer/webgpu-step.ts). With wasm come the fused CPU step (engine/cpu) at 1 and
  * `--threads` threads (default: the machine's cores), measured with tfjs-wasm in `--rounds`
  * interleaved rounds (medians), the GFLOPS of its products against the SIMD ceiling, and the
  * PyTorch rows from tools/torch_step.py (`--torch-steps`) where python3 has torch
- * (trainer/bench-cpu.ts).
+ * (trainer/bench-cpu.ts); `--fma` adds rows for the opt-in relaxed-SIMD build.
  *
  * Synthetic data (the numbers do not depend on pixel values) and the tutorial model. Each cell:
  * 3 warm-up steps (kernel compilation, buffer pools), then the mean over `--steps` steps.
@@ -129,84 +130,6 @@ export function formatTable(results: BenchResult[]): string {
     .join('\n')
 }
 
-/** The median of `xs`. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
-/**
- * The wasm backend's rows: tfjs-wasm and the fused CPU step at 1 and `threads` threads, measured
- * in `rounds` interleaved rounds (medians), so a busy machine slows all three alike; then the
- * step's products alone, the micro-kernel ceiling and the PyTorch rows.
- */
-async function cpuRows(
-  batch: number,
-  steps: number,
-  threads: number,
-  rounds: number,
-  torchSteps: number,
-): Promise<{ results: BenchResult[]; lines: string[] }> {
-  const cpu = await import('./bench-cpu')
-  const counts = [...new Set([1, threads])]
-  const engines = []
-  for (const n of counts) engines.push({ n, engine: await cpu.createBenchEngine(batch, n) })
-  const times = { tfjs: [] as number[], fused: counts.map(() => [] as number[]) }
-  for (let r = 0; r < rounds; r++) {
-    times.tfjs.push((await benchStep(batch, steps)).msPerStep)
-    for (const [i, { engine }] of engines.entries()) {
-      times.fused[i].push(await cpu.timeSteps(engine, steps))
-    }
-  }
-  const row = (backend: string, ms: number): BenchResult => ({
-    backend,
-    batch,
-    msPerStep: ms,
-    imagesPerSec: (batch * 1000) / ms,
-  })
-  const results = [row('wasm', median(times.tfjs))]
-  const lines: string[] = []
-  for (const [i, { n, engine }] of engines.entries()) {
-    const ms = median(times.fused[i])
-    results.push(row(`cpu-fused ×${n}`, ms))
-    const p = await cpu.productsAndCeiling(engine, Math.max(3, rounds))
-    lines.push(
-      `batch ${batch}, cpu-fused ×${n}: products ${(p.flops / 1e9).toFixed(2)} GFLOP/step ` +
-        `in ${p.ms.toFixed(1)} ms = ${p.gflops.toFixed(1)} GFLOPS, ` +
-        `${((100 * p.gflops) / p.ceiling).toFixed(0)} % of the ${n}-thread SIMD ceiling ` +
-        `(${p.ceiling.toFixed(1)} GFLOPS, best rounds); the whole step ` +
-        `${(p.flops / ms / 1e6).toFixed(1)} GFLOPS (median)`,
-    )
-    engine.dispose()
-  }
-  const tfjs = results[0].msPerStep
-  lines.push(
-    `batch ${batch}: ` +
-      results
-        .slice(1)
-        .map((r) => `${r.backend} ÷ wasm = ${(r.msPerStep / tfjs).toFixed(2)}`)
-        .join(', '),
-  )
-  const torch = counts.map((n) => ({ n, r: cpu.torchStep(n, batch, torchSteps) }))
-  for (const { n, r } of torch) {
-    if ('absent' in r) lines.push(`batch ${batch}, torch ×${n}: absent (${r.absent})`)
-    else results.push(row(`torch ×${n} (${r.version})`, r.msPerStep))
-  }
-  const ours = (n: number) => results.find((x) => x.backend === `cpu-fused ×${n}`)!.msPerStep
-  const present = torch.flatMap(({ n, r }) => ('msPerStep' in r ? [{ n, ms: r.msPerStep }] : []))
-  const torch1 = present.find((t) => t.n === 1)
-  if (torch1) {
-    lines.push(`batch ${batch}: cpu-fused ×1 ÷ torch ×1 = ${(ours(1) / torch1.ms).toFixed(2)}`)
-  }
-  if (present.length > 0) {
-    const best = Math.min(...present.map((t) => t.ms))
-    lines.push(
-      `batch ${batch}: cpu-fused ×${threads} ÷ torch best = ${(ours(threads) / best).toFixed(2)}`,
-    )
-  }
-  return { results, lines }
-}
-
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), {
     backends: 'string',
@@ -216,6 +139,7 @@ async function main(): Promise<void> {
     threads: 'string',
     rounds: 'string',
     torchSteps: 'string',
+    fma: 'boolean',
   })
   const backends = ((flags.backends as string | undefined) ?? 'tensorflow,webgpu,wasm,cpu').split(
     ',',
@@ -252,7 +176,10 @@ async function main(): Promise<void> {
     const engines: StepEngine[] = name === 'webgpu' ? ['tfjs', 'fused'] : ['tfjs']
     for (const batch of batches) {
       if (name === 'wasm') {
-        const cpu = await cpuRows(batch, steps, threads, rounds, torchSteps)
+        const { cpuRows } = await import('./bench-cpu')
+        const fma = flags.fma === true
+        const tfjs = async (b: number, n: number) => (await benchStep(b, n)).msPerStep
+        const cpu = await cpuRows({ batch, steps, threads, rounds, torchSteps, fma }, tfjs)
         results.push(...cpu.results)
         notes.push(...cpu.lines)
         for (const r of cpu.results)

@@ -16,19 +16,47 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { SYNC } from '../engine/cpu/ops'
 import type { CpuThreadPool, WasmMemory, WasmModule } from '../engine/cpu/threads'
 
-/** The committed module binary. */
+/** The committed module binaries: the default build, and the opt-in relaxed-SIMD FMA build. */
 export const CPU_STEP_WASM = fileURLToPath(new URL('../engine/cpu/step.wasm', import.meta.url))
+export const CPU_STEP_FMA_WASM = fileURLToPath(
+  new URL('../engine/cpu/step-fma.wasm', import.meta.url),
+)
 
-let compiled: WebAssembly.Module | undefined
+const compiled = new Map<boolean, WebAssembly.Module>()
 
-/** engine/cpu/step.wasm, read and compiled once per process. */
-export function loadCpuStepModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(CPU_STEP_WASM))
-  return compiled
+/**
+ * engine/cpu/step.wasm, read and compiled once per process; with `fma`, the opt-in build whose
+ * products use relaxed SIMD's multiply-add (faster where the CPU fuses it, but its results depend
+ * on the machine: never the default). Node 20 keeps relaxed SIMD behind a V8 flag, which asking
+ * for the FMA build turns on (later Node versions have it on already).
+ * @throws Error when the runtime refuses relaxed SIMD.
+ */
+export function loadCpuStepModule(fma = false): WebAssembly.Module {
+  let module = compiled.get(fma)
+  if (module) return module
+  const bytes = readFileSync(fma ? CPU_STEP_FMA_WASM : CPU_STEP_WASM)
+  try {
+    module = new WebAssembly.Module(bytes)
+  } catch (err) {
+    if (!fma) throw err
+    // Takes effect for modules compiled afterwards; only this explicit opt-in sets it.
+    setFlagsFromString('--experimental-wasm-relaxed-simd')
+    try {
+      module = new WebAssembly.Module(bytes)
+    } catch (again) {
+      throw new Error(
+        `Expected WebAssembly relaxed SIMD for the FMA build, but this runtime refuses it: ${(again as Error).message}`,
+        { cause: again },
+      )
+    }
+  }
+  compiled.set(fma, module)
+  return module
 }
 
 /** Threads the fused CPU step uses by default: the machine's cores. */

@@ -57,7 +57,7 @@ export interface CpuEngineOptions {
 export interface CpuEngineSetup {
   model: ModelSpec
   options: CpuEngineOptions
-  /** The compiled engine/cpu/step.wasm. */
+  /** The compiled engine/cpu/step.wasm (or the opt-in FMA build, step-fma.wasm). */
   module: WasmModule
   /** Training images for the seeded production inputs; not needed with `inputs`. */
   data?: TrainingImages
@@ -97,10 +97,13 @@ export class CpuEngine implements StepEngine {
     private readonly runPlan: (plan: number, thread: number, threads: number) => void,
     private readonly writer: InputWriter,
     private readonly pool: CpuThreadPool | undefined,
+    /** The module is the opt-in relaxed-SIMD FMA build (engine/cpu/step-fma.wasm). */
+    readonly fma: boolean,
   ) {
     this.f32 = new Float32Array(memory.buffer)
     const threads = this.threads
-    this.description = `fused CPU step (WebAssembly SIMD, ${threads} thread${threads > 1 ? 's' : ''})`
+    const build = fma ? 'WebAssembly SIMD + relaxed FMA' : 'WebAssembly SIMD'
+    this.description = `fused CPU step (${build}, ${threads} thread${threads > 1 ? 's' : ''})`
   }
 
   /** Threads each step runs on. */
@@ -281,6 +284,7 @@ export async function createCpuEngine(setup: CpuEngineSetup): Promise<CpuEngine>
     exports.run as (plan: number, thread: number, threads: number) => void,
     writer,
     setup.pool,
+    (exports.fma as { value: number } | undefined)?.value === 1,
   )
   await engine.importState(
     setup.state ?? {

@@ -4,6 +4,7 @@
 ;; The fused CPU training step of the tutorial MLP GANs: a plan executor over a shared memory.
 (module
   (import "env" "memory" (memory 1 65536 shared))
+  (global (export "fma") i32 (i32.const 0))
   (type $bc_tile (func (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $k i32) (param $bias i32) (param $act i32) (param $p i32) (param $ldp i32) (param $alpha f32) (param $load i32)))
   (type $dot_tile (func (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $k i32) (param $bias i32) (param $act i32) (param $p i32) (param $ldp i32) (param $alpha f32)))
   (func $barrier (param $T i32)

@@ -12,9 +12,11 @@
  *   product of two contiguous rows (a row of dY and a row of W), accumulated as four lanes; the
  *   four lanes of four outputs are added by a transpose, so a row of the tile is one vector store.
  *
- * Arithmetic: f32x4.mul then f32x4.add (no FMA, no relaxed SIMD: those may fuse or not depending
- * on the machine), each output's sum in one fixed order that the tile shape and the thread split do
- * not change. Epilogues (bias, LeakyReLU, tanh, activation slopes) are applied to the accumulators
+ * Arithmetic: f32x4.mul then f32x4.add, each output's sum in one fixed order that the tile shape
+ * and the thread split do not change: the same bits on every machine. The opt-in FMA build
+ * (`fma: true`, engine/cpu/step-fma.wasm) accumulates with relaxed SIMD's `f32x4.relaxed_madd`
+ * instead: one rounding per step where the CPU fuses it (x86 with FMA3, ARM), two where it does
+ * not, so its bits depend on the machine (still the same at every thread count on one machine). Epilogues (bias, LeakyReLU, tanh, activation slopes) are applied to the accumulators
  * before the single store, see `ACT` in engine/cpu/ops.ts.
  */
 import { ACT } from './ops'
@@ -89,6 +91,13 @@ const f32x4One = () => `(f32x4.splat ${f32(1)})`
 const bcName = (mode: 'rows' | 'cols', mr: number, nv: number) => `$bc_${mode}_${mr}x${4 * nv}`
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+/** `acc + x·y` as the build asks: mul then add, or relaxed SIMD's multiply-add. */
+function multiplyAdd(fma: boolean): (acc: string, x: string, y: string) => string {
+  return fma
+    ? (acc, x, y) => `(f32x4.relaxed_madd ${x} ${y} ${acc})`
+    : (acc, x, y) => `(f32x4.add ${acc} (f32x4.mul ${x} ${y}))`
+}
 const add = (x: string, v: string) => set(x, `(i32.add ${get(x)} ${v})`)
 
 /**
@@ -97,7 +106,8 @@ const add = (x: string, v: string) => set(x, `(i32.add ${get(x)} ${v})`)
  * immediate offsets). With `$load ≠ 0` the accumulators start from C: a product split along k
  * (engine/cpu/ops.ts: chunks that keep B's panel in L1) continues the same sums in the same order.
  */
-function bcastKernel(mode: 'rows' | 'cols', mr: number, nv: number): string {
+function bcastKernel(mode: 'rows' | 'cols', mr: number, nv: number, fma: boolean): string {
+  const madd = multiplyAdd(fma)
   const rows = range(mr)
   const vecs = range(nv)
   const acc = rows.map((i) => vecs.map((j) => `c${i}_${j}`))
@@ -108,7 +118,7 @@ function bcastKernel(mode: 'rows' | 'cols', mr: number, nv: number): string {
   const step = rows
     .map(
       (i) => `${set('x', aLoad(i))}
-        ${vecs.map((j) => set(acc[i][j], `(f32x4.add ${get(acc[i][j])} (f32x4.mul ${get('x')} ${get(`b${j}`)}))`)).join('\n        ')}`,
+        ${vecs.map((j) => set(acc[i][j], madd(get(acc[i][j]), get('x'), get(`b${j}`)))).join('\n        ')}`,
     )
     .join('\n        ')
   const advance =
@@ -150,7 +160,8 @@ const dotName = (mr: number, nc: number) => `$dot_${mr}x${nc}`
  * 4-float chunks per iteration (immediate offsets: half the pointer updates), after a lone first
  * chunk when their count is odd; each lane still adds its chunks in order.
  */
-function dotKernel(mr: number, nc: number): string {
+function dotKernel(mr: number, nc: number, fma: boolean): string {
+  const madd = multiplyAdd(fma)
   const rows = range(mr)
   const cols = range(nc)
   const acc = rows.map((i) => cols.map((j) => `s${i}_${j}`))
@@ -161,7 +172,7 @@ function dotKernel(mr: number, nc: number): string {
       ${cols
         .map(
           (j) => `${set('y', `(v128.load offset=${o} ${get(`bp${j}`)})`)}
-      ${rows.map((i) => set(acc[i][j], `(f32x4.add ${get(acc[i][j])} (f32x4.mul ${get(`x${i}`)} ${get('y')}))`)).join(' ')}`,
+      ${rows.map((i) => set(acc[i][j], madd(get(acc[i][j]), get(`x${i}`), get('y')))).join(' ')}`,
         )
         .join('\n      ')}`
   const advance = (bytes: number) =>
@@ -217,7 +228,7 @@ function dotKernel(mr: number, nc: number): string {
 }
 
 /** Every micro-kernel and the two tables that `call_indirect` picks them from. */
-export function gemmKernels(): string {
+export function gemmKernels(fma: boolean): string {
   const bc: string[] = []
   for (const mode of ['rows', 'cols'] as const) {
     for (let mr = 1; mr <= BC_ROWS; mr++) {
@@ -231,11 +242,11 @@ export function gemmKernels(): string {
   const kernels = [
     ...(['rows', 'cols'] as const).flatMap((mode) =>
       Array.from({ length: BC_ROWS * BC_VECTORS }, (_, n) =>
-        bcastKernel(mode, Math.floor(n / BC_VECTORS) + 1, (n % BC_VECTORS) + 1),
+        bcastKernel(mode, Math.floor(n / BC_VECTORS) + 1, (n % BC_VECTORS) + 1, fma),
       ),
     ),
     ...Array.from({ length: DOT_ROWS * DOT_COLUMNS }, (_, n) =>
-      dotKernel(Math.floor(n / DOT_COLUMNS) + 1, (n % DOT_COLUMNS) + 1),
+      dotKernel(Math.floor(n / DOT_COLUMNS) + 1, (n % DOT_COLUMNS) + 1, fma),
     ),
   ]
   return `(table $tiles ${bc.length + dot.length} funcref)

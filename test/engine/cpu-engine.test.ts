@@ -38,11 +38,11 @@ afterEach(() => {
   for (const e of engines.splice(0)) e.dispose()
 })
 
-async function engine(threads: number, state?: EngineState, config = CONFIG): Promise<CpuEngine> {
+async function engine(threads: number, state?: EngineState, fma = false): Promise<CpuEngine> {
   const e = await createCpuEngine({
-    model: buildModelSpec(config),
-    options: config,
-    module: loadCpuStepModule(),
+    model: buildModelSpec(CONFIG),
+    options: CONFIG,
+    module: loadCpuStepModule(fma),
     data,
     pool: threads > 1 ? createNodeThreadPool(threads - 1) : undefined,
     state,
@@ -65,21 +65,28 @@ function expectSameBits(a: EngineState, b: EngineState): void {
 }
 
 describe('fused CPU step', () => {
-  it('should give bit-identical losses and state at 1, 2 and 3 threads', async () => {
-    const runs = []
-    for (const threads of [1, 2, 3]) {
-      const e = await engine(threads)
-      expect(e.description).toContain(`${threads} thread`)
-      await e.run(3)
-      runs.push({ losses: await e.readLosses(), state: await e.exportState() })
-    }
-    expect(runs[0].losses.steps).toBe(3)
-    expect(Number.isFinite(runs[0].losses.dLoss)).toBe(true)
-    for (const r of runs.slice(1)) {
-      expect(r.losses).toEqual(runs[0].losses)
-      expectSameBits(r.state, runs[0].state)
-    }
-  }, 120_000)
+  it.each([
+    ['', false],
+    [' (the FMA build)', true],
+  ])(
+    'should give bit-identical losses and state at 1, 2 and 3 threads%s',
+    async (_, fma) => {
+      const runs = []
+      for (const threads of [1, 2, 3]) {
+        const e = await engine(threads, undefined, fma)
+        expect(e.description).toContain(`${threads} thread`)
+        await e.run(3)
+        runs.push({ losses: await e.readLosses(), state: await e.exportState() })
+      }
+      expect(runs[0].losses.steps).toBe(3)
+      expect(Number.isFinite(runs[0].losses.dLoss)).toBe(true)
+      for (const r of runs.slice(1)) {
+        expect(r.losses).toEqual(runs[0].losses)
+        expectSameBits(r.state, runs[0].state)
+      }
+    },
+    120_000,
+  )
 
   it('should resume bit-exactly from an exported state', async () => {
     const straight = await engine(2)

@@ -1,30 +1,61 @@
 /**
  * @module test/engine/cpu-module.test
- * The committed engine/cpu/step.wat is what the generator (engine/cpu/wat-module.ts) writes, and
- * the committed step.wasm is exactly that text assembled: the binary the engine runs cannot drift
- * from the source that documents its arithmetic (rebuild both with `npm run build:cpu-step`).
+ * The committed engine/cpu/step.wat (and the opt-in FMA build's step-fma.wat) is what the generator
+ * (engine/cpu/wat-module.ts) writes, and each committed .wasm is exactly its text assembled: the
+ * binary the engine runs cannot drift from the source that documents its arithmetic (rebuild all
+ * four with `npm run build:cpu-step`).
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { generateStepWat } from '../../engine/cpu/wat-module'
-import { assembleStep, STEP_WASM, STEP_WAT } from '../../tools/build-cpu-step'
+import { assembleStep, STEP_FILES } from '../../tools/build-cpu-step'
 import { loadCpuStepModule } from '../../trainer/cpu-threads'
 
-describe('engine/cpu/step.wasm', () => {
-  it('should find step.wat equal to the generator output', () => {
-    expect(readFileSync(STEP_WAT, 'utf8') === generateStepWat()).toBe(true)
+describe.each([
+  ['step', false],
+  ['step-fma', true],
+] as const)('engine/cpu/%s.wasm', (_, fma) => {
+  const files = STEP_FILES[fma ? 'fma' : 'plain']
+
+  it('should find the .wat equal to the generator output', () => {
+    expect(readFileSync(files.wat, 'utf8') === generateStepWat({ fma })).toBe(true)
   })
 
-  it('should find step.wasm equal to step.wat assembled', async () => {
-    const assembled = await assembleStep(readFileSync(STEP_WAT, 'utf8'))
-    expect(Buffer.from(readFileSync(STEP_WASM)).equals(Buffer.from(assembled))).toBe(true)
+  it('should find the .wasm equal to the .wat assembled', async () => {
+    const assembled = await assembleStep(readFileSync(files.wat, 'utf8'), fma)
+    expect(Buffer.from(readFileSync(files.wasm)).equals(Buffer.from(assembled))).toBe(true)
   })
 
-  it('should import one shared memory and export only run', () => {
-    const module = loadCpuStepModule()
+  it('should import one shared memory and export run and its build flag', () => {
+    const module = loadCpuStepModule(fma)
     expect(WebAssembly.Module.imports(module)).toEqual([
       { module: 'env', name: 'memory', kind: 'memory' },
     ])
-    expect(WebAssembly.Module.exports(module)).toEqual([{ name: 'run', kind: 'function' }])
+    expect(WebAssembly.Module.exports(module)).toEqual([
+      { name: 'fma', kind: 'global' },
+      { name: 'run', kind: 'function' },
+    ])
+  })
+})
+
+describe('the FMA build', () => {
+  it('should be the plain build with relaxed multiply-adds in the products only', () => {
+    const plain = generateStepWat({ fma: false })
+    const fma = generateStepWat({ fma: true })
+    expect(plain).not.toContain('relaxed')
+    expect(fma.match(/f32x4\.relaxed_madd/g)?.length).toBeGreaterThan(100)
+    // Undo each multiply-add (and the header and the build flag): the plain build remains.
+    const get = String.raw`(\(local\.get \$\w+\))`
+    const undone = fma
+      .replace(
+        new RegExp(String.raw`\(f32x4\.relaxed_madd ${get} ${get} ${get}\)`, 'g'),
+        '(f32x4.add $3 (f32x4.mul $1 $2))',
+      )
+      .replace(
+        '(global (export "fma") i32 (i32.const 1))',
+        '(global (export "fma") i32 (i32.const 0))',
+      )
+    const body = (text: string) => text.slice(text.indexOf('(module'))
+    expect(body(undone) === body(plain)).toBe(true)
   })
 })

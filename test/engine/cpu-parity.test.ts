@@ -45,16 +45,19 @@ describe('fused CPU step parity with the tfjs path', () => {
 
   it.each([
     // Batch 13: row counts that leave partial tiles (13 = 3·4 + 1, 26 = 6·4 + 2).
-    ['mlp, batch 13, 1 thread', 4, 1, { model: 'mlp', batch: 13 }],
+    ['mlp, batch 13, 1 thread', 4, 1, false, { model: 'mlp', batch: 13 }],
     [
       'cgan, dSteps 2, ema, label smoothing, 2 threads',
       3,
       2,
+      false,
       { model: 'cgan', dSteps: 2, ema: 0.9, labelSmoothing: 0.1 },
     ],
+    // The opt-in relaxed-SIMD build: fused or not, it stays within the same tolerances.
+    ['mlp, the FMA build, 2 threads', 3, 2, true, { model: 'mlp' }],
   ] as const)(
     'should match on %s',
-    async (_, steps, threads, overrides) => {
+    async (_, steps, threads, fma, overrides) => {
       const config: TrainConfig = { ...DEFAULT_CONFIG, batch: 16, seed: 5, ...overrides }
       const ref = await tfjsRun(config, steps, data, COUNT)
       const gan = createGan(config)
@@ -62,11 +65,12 @@ describe('fused CPU step parity with the tfjs path', () => {
       const engine = await createCpuEngine({
         model: buildModelSpec(config),
         options: config,
-        module: loadCpuStepModule(),
+        module: loadCpuStepModule(fma),
         pool,
         inputs: tfjsInputs(gan, config, data, COUNT),
         state: { step: 0, optimizerSteps: { g: 0, d: 0 }, tensors: ref.initial },
       })
+      expect(engine.fma).toBe(fma)
       const losses: number[] = []
       for (let s = 0; s < steps; s++) {
         await engine.run(1)
