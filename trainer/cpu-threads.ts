@@ -139,6 +139,9 @@ export function createNodeThreadPool(helpers: number, spin = 100_000): CpuThread
             },
           }),
       )
+      // Helpers never keep the process alive on their own: a run blocks the engine's thread
+      // until they finish, and an engine left undisposed must not hang the exit.
+      for (const w of workers) w.unref()
       await Promise.all(
         workers.map(
           (w) =>

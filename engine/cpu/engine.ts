@@ -293,7 +293,12 @@ export async function createCpuEngine(setup: CpuEngineSetup): Promise<CpuEngine>
       tensors: initialState(layout, options.seed),
     },
   )
-  await setup.pool?.start(setup.module, memory)
+  try {
+    await setup.pool?.start(setup.module, memory)
+  } catch (err) {
+    engine.dispose()
+    throw err
+  }
   return engine
 }
 

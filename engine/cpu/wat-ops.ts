@@ -51,8 +51,8 @@ function colSumOp(): string {
 }
 
 /**
- * Sums `expr` (a v128 built from `$p`, the current row's address) over the rows into `$acc`;
- * `body` may also do per-row work instead.
+ * A loop over the rows of a 4-feature column starting at `$col`: `body` runs once per row with
+ * `$p` at that row's address (rows `$ld` bytes apart), in row order.
  */
 function overRows(body: string): string {
   return `${set('p', get('col'))}
