@@ -279,9 +279,12 @@ export function gemmBcastOp(): string {
   const { decls, loads } = loadArgs('gemmBcast', args)
   return `(func $op_gemm_bcast (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $cb i32) (local $r i32) (local $mr i32)
-    (local $nv i32) (local $mode i32) (local $k0 i32) (local $kk i32) (local $last i32)
+    (local $nv i32) (local $mode i32) (local $kc i32) (local $k0 i32) (local $kk i32) (local $last i32)
     ${loads}
     ${share(`(i32.shr_u (i32.add ${get('n')} ${i32(7)}) ${i32(3)})`)}
+    ;; k in equal chunks of at most K_CHUNK steps (784 → 4 × 196, not 3 × 256 + 16)
+    ${set('kc', `(i32.div_u ${get('k')} (i32.div_u (i32.add ${get('k')} ${i32(K_CHUNK - 1)}) ${i32(K_CHUNK)}))`)}
+    ${set('kc', `(i32.add ${get('kc')} (i32.ne (i32.rem_u ${get('k')} (i32.div_u (i32.add ${get('k')} ${i32(K_CHUNK - 1)}) ${i32(K_CHUNK)})) ${i32(0)}))`)}
     ;; rows mode when A's k is contiguous, columns mode (A transposed) otherwise
     ${set('mode', `(select ${i32(0)} ${i32(BC_ROWS * BC_VECTORS)} (i32.eq ${get('sk')} ${i32(4)}))`)}
     (block $done (loop $panel
@@ -290,7 +293,7 @@ export function gemmBcastOp(): string {
       ${set('nv', `(select ${i32(2)} ${i32(1)} (i32.ge_u (i32.sub (i32.shl ${get('n')} ${i32(2)}) ${get('cb')}) ${i32(32)}))`)}
       ${set('k0', i32(0))}
       (loop $chunk
-        ${set('kk', `(select ${i32(K_CHUNK)} (i32.sub ${get('k')} ${get('k0')}) (i32.ge_u (i32.sub ${get('k')} ${get('k0')}) ${i32(K_CHUNK)}))`)}
+        ${set('kk', `(select ${get('kc')} (i32.sub ${get('k')} ${get('k0')}) (i32.ge_u (i32.sub ${get('k')} ${get('k0')}) ${get('kc')}))`)}
         ;; bias and activation once the sums are complete
         ${set('last', `(i32.eq (i32.add ${get('k0')} ${get('kk')}) ${get('k')})`)}
         ${set('r', i32(0))}
