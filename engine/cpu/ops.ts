@@ -48,7 +48,7 @@ interface OpSpec {
  * Every op: its code and arguments in record order.
  * - `gemmBcast`: `C[i, c] = act(Σ_k A(i, k) · B[k, c] + bias[c])`, A(i, k) at `a + i·sa + k·sk`
  *   (so `sa = 4` reads a transposed A), B rows `ldb` bytes apart, `n` a multiple of 4; k in order
- *   (in chunks of 256 steps that keep a panel of B in L1; each chunk continues the same sums).
+ *   (in chunks that keep a panel of B in L1; each chunk continues the same sums).
  *   Split by 8-column panels.
  * - `gemmDot`: `C[i, c] = act(Σ_k A[i, k] · B[c, k] + bias[c])`, both operands row-major (B is the
  *   transposed right factor, e.g. a weight matrix read as Wᵀ), `k` a multiple of 4; each sum runs as

@@ -1280,7 +1280,7 @@
     (v128.store (i32.add (local.get $c) (local.get $ldc)) (local.get $r1)))
   (func $op_gemm_bcast (param $rec i32) (param $t i32) (param $T i32)
     (local $a i32) (local $sa i32) (local $sk i32) (local $b i32) (local $ldb i32) (local $c i32) (local $ldc i32) (local $m i32) (local $k i32) (local $n i32) (local $bias i32) (local $act i32) (local $p i32) (local $ldp i32) (local $alpha f32) (local $from i32) (local $to i32) (local $cb i32) (local $r i32) (local $mr i32)
-    (local $nv i32) (local $mode i32) (local $kc i32) (local $k0 i32) (local $kk i32) (local $last i32)
+    (local $nv i32) (local $mode i32) (local $chunk i32) (local $kc i32) (local $k0 i32) (local $kk i32) (local $last i32)
     (local.set $a (i32.load offset=4 (local.get $rec)))
     (local.set $sa (i32.load offset=8 (local.get $rec)))
     (local.set $sk (i32.load offset=12 (local.get $rec)))
@@ -1298,9 +1298,10 @@
     (local.set $alpha (f32.load offset=60 (local.get $rec)))
     (local.set $from (i32.div_u (i32.mul (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)) (local.get $t)) (local.get $T)))
     (local.set $to (i32.div_u (i32.mul (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)) (i32.add (local.get $t) (i32.const 1))) (local.get $T)))
-    ;; k in equal chunks of at most K_CHUNK steps (784 → 4 × 196, not 3 × 256 + 16)
-    (local.set $kc (i32.div_u (local.get $k) (i32.div_u (i32.add (local.get $k) (i32.const 255)) (i32.const 256))))
-    (local.set $kc (i32.add (local.get $kc) (i32.ne (i32.rem_u (local.get $k) (i32.div_u (i32.add (local.get $k) (i32.const 255)) (i32.const 256))) (i32.const 0))))
+    ;; k in equal chunks of at most K_CHUNK (rows mode) or K_CHUNK_COLS steps (784 → 4 × 196)
+    (local.set $chunk (select (i32.const 256) (i32.const 64) (i32.eq (local.get $sk) (i32.const 4))))
+    (local.set $kc (i32.div_u (i32.add (local.get $k) (i32.sub (local.get $chunk) (i32.const 1))) (local.get $chunk)))
+    (local.set $kc (i32.div_u (i32.add (local.get $k) (i32.sub (local.get $kc) (i32.const 1))) (local.get $kc)))
     ;; rows mode when A's k is contiguous, columns mode (A transposed) otherwise
     (local.set $mode (select (i32.const 0) (i32.const 8) (i32.eq (local.get $sk) (i32.const 4))))
     (block $done (loop $panel
