@@ -12,7 +12,7 @@
  * On webgpu both engines get a row: `webgpu` (tfjs ops, trainer/gan.ts) and `webgpu-fused` (the
  * fused step, trainer/webgpu-step.ts). With wasm come the fused CPU step (engine/cpu) at 1 and
  * `--threads` threads (default: the machine's cores), measured with tfjs-wasm in `--rounds`
- * interleaved rounds (medians), the GFLOPS of its products against the SIMD ceiling, and the
+ * interleaved rounds (the best of each), the GFLOPS of its products against the SIMD ceiling, and the
  * PyTorch rows from tools/torch_step.py (`--torch-steps`) where python3 has torch
  * (trainer/bench-cpu.ts); `--fma` adds rows for the opt-in relaxed-SIMD build.
  *
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       : parseNumber(name, flags[name] as string, { min: 1, max, integer: true })
   const steps = count('steps', 10)
   const threads = count('threads', (await import('./cpu-threads')).defaultThreads(), 64)
-  const rounds = count('rounds', 3)
+  const rounds = count('rounds', 5)
   const torchSteps = count('torchSteps', 300)
   const results: BenchResult[] = []
   const notes: string[] = []
