@@ -13,7 +13,7 @@
  */
 import type { ModelSpec } from '../../shared/spec'
 import { CpuEngineScopeError, parseNetwork, rowFloats, type ParsedNetwork } from './network'
-import { SYNC } from './ops'
+import { PLAN_RECORDS, SYNC } from './ops'
 
 /** The step's shape. */
 export interface LayoutOptions {
@@ -76,9 +76,6 @@ export interface StepLayout {
   bytes: number
 }
 
-/** Op records the plan may hold (checked by the builder). */
-export const PLAN_RECORDS = 512
-
 /**
  * Lays out the step of `model` at `options.batch`.
  * @throws CpuEngineScopeError for a model outside the tutorial MLPs, or shapes the kernels lack.
@@ -121,8 +118,9 @@ export function layoutStep(model: ModelSpec, options: LayoutOptions): StepLayout
   }
   const gStride = rowFloats(L + C) * 4
   const dStride = rowFloats(image + C) * 4
-  const plan = alloc(PLAN_RECORDS * 16)
-  const probe = alloc(PLAN_RECORDS * 16)
+  // Records, then their work counters (engine/cpu/ops.ts COUNTERS).
+  const plan = alloc(2 * PLAN_RECORDS * 16)
+  const probe = alloc(2 * PLAN_RECORDS * 16)
   const network = (net: ParsedNetwork, avg: boolean): NetworkPlace => ({
     net,
     params: alloc(net.params),

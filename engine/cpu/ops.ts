@@ -7,9 +7,9 @@
  * A plan is a sequence of 64-byte records in the module's memory: word 0 the opcode, words 1..15
  * the arguments (byte addresses and byte strides as i32, the named float arguments as f32). The
  * module's `run(plan, thread, threads)` executes the records in order; `barrier` waits until every
- * thread got there. Each other op splits its outputs among the threads so that every output
- * element (and every reduction) is computed by one thread in one fixed order: the results are
- * bit-identical at every thread count.
+ * thread got there. Each other op splits its outputs into units that the threads claim
+ * ({@link COUNTERS}), so that every output element (and every reduction) is computed by one thread
+ * in one fixed order: the results are bit-identical at every thread count and every schedule.
  */
 
 /**
@@ -22,6 +22,17 @@ export const SYNC = { count: 0, generation: 4, sleepers: 8, spin: 12, abort: 16,
 
 /** Bytes per op record. */
 export const RECORD_BYTES = 64
+
+/** Op records a plan (or a probe) may hold. */
+export const PLAN_RECORDS = 512
+
+/**
+ * Each record's work counter lies this many bytes after the record (a plan's area is twice its
+ * records): threads claim an op's units (panels, column blocks, feature groups, rows) by atomic
+ * increments, so a thread that the OS pauses holds up one unit, not a fixed share. Which thread
+ * computes a unit never changes its numbers. Thread 0 zeroes the counters at the plan's end.
+ */
+export const COUNTERS = PLAN_RECORDS * RECORD_BYTES
 
 /** Epilogue of a matrix product, applied to each output element `y` (see {@link OPS}). */
 export const ACT = {

@@ -18,9 +18,8 @@
  * each op from the ops that read what it wrote.
  */
 import type { StepLayout } from './layout'
-import { PLAN_RECORDS } from './layout'
 import { rowFloats, type Block } from './network'
-import { ACT, OPS, RECORD_BYTES, argOffset, isFloatArg, type OpName } from './ops'
+import { ACT, OPS, PLAN_RECORDS, RECORD_BYTES, argOffset, isFloatArg, type OpName } from './ops'
 
 /** The hyperparameters baked into the plan. */
 export interface PlanOptions {

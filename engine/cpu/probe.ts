@@ -9,8 +9,7 @@
  *   products are measured against.
  */
 import type { StepLayout } from './layout'
-import { PLAN_RECORDS } from './layout'
-import { argOffset, OPS, RECORD_BYTES } from './ops'
+import { argOffset, OPS, PLAN_RECORDS, RECORD_BYTES } from './ops'
 
 const WORDS = RECORD_BYTES / 4
 
@@ -39,6 +38,8 @@ export function productsPlan(plan: ArrayBuffer): { records: ArrayBuffer; flops: 
     n += WORDS
     flops += f
   }
+  // A plan ends after a barrier (the counters are reset there).
+  out[n] = OPS.barrier.code
   return { records: out.buffer, flops }
 }
 

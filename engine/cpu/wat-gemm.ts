@@ -20,7 +20,7 @@
  * before the single store, see `ACT` in engine/cpu/ops.ts.
  */
 import { ACT } from './ops'
-import { decl, f32, get, i32, loadArgs, set, share } from './wat-text'
+import { claim, decl, f32, get, i32, loadArgs, set, share } from './wat-text'
 
 /** Rows and vectors of the largest broadcast tile, and its shapes in table order. */
 const BC_ROWS = 4
@@ -292,6 +292,7 @@ export function gemmBcastOp(): string {
     ;; rows mode when A's k is contiguous, columns mode (A transposed) otherwise
     ${set('mode', `(select ${i32(0)} ${i32(BC_ROWS * BC_VECTORS)} (i32.eq ${get('sk')} ${i32(4)}))`)}
     (block $done (loop $panel
+      ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
       ${set('cb', `(i32.shl ${get('from')} ${i32(5)})`)}
       ${set('nv', `(select ${i32(2)} ${i32(1)} (i32.ge_u (i32.sub (i32.shl ${get('n')} ${i32(2)}) ${get('cb')}) ${i32(32)}))`)}
@@ -319,7 +320,6 @@ export function gemmBcastOp(): string {
           ${set('r', `(i32.add ${get('r')} ${i32(BC_ROWS)})`)}
           (br $rows)))
         (br_if $chunk (i32.lt_u (local.tee $k0 (i32.add ${get('k0')} ${get('kk')})) ${get('k')})))
-      ${set('from', `(i32.add ${get('from')} ${i32(1)})`)}
       (br $panel))))`
 }
 
@@ -348,6 +348,7 @@ export function gemmDotOp(): string {
     ${loads}
     ${share(`(i32.shr_u (i32.add ${get('n')} ${i32(3)}) ${i32(2)})`)}
     (block $done (loop $block
+      ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
       ${set('col', `(i32.shl ${get('from')} ${i32(2)})`)}
       ${set('nc', `(select ${i32(DOT_COLUMNS)} (i32.sub ${get('n')} ${get('col')}) (i32.ge_u (i32.sub ${get('n')} ${get('col')}) ${i32(DOT_COLUMNS)}))`)}
@@ -367,6 +368,5 @@ export function gemmDotOp(): string {
           (i32.add ${i32(DOT_BASE)} (i32.add (i32.shl (i32.sub ${get('mr')} ${i32(1)}) ${i32(2)}) (i32.sub ${get('nc')} ${i32(1)}))))
         ${set('r', `(i32.add ${get('r')} ${i32(DOT_ROWS)})`)}
         (br $rows)))
-      ${set('from', `(i32.add ${get('from')} ${i32(1)})`)}
       (br $block))))`
 }

@@ -8,7 +8,7 @@
  * normal doubles the method feeds it (s = u² + v² in [2^-62, 1)): the same operations in the same
  * order, so the same bits as the JavaScript it mirrors.
  */
-import { decl, f64, get, i32, loadArgs, set, share } from './wat-text'
+import { claim, decl, f64, get, i32, loadArgs, set, share } from './wat-text'
 
 const LN2_HI = 6.9314718036912381649e-1
 const LN2_LO = 1.90821492927058770002e-10
@@ -124,6 +124,7 @@ function latentsOp(): string {
     ${loads}
     ${share(get('rows'))}
     (block $done (loop $row
+      ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
       ${set('h', `(i32.load ${get('seed')})`)}
       ${mixRound('h', get('from'))}
@@ -150,7 +151,6 @@ function latentsOp(): string {
         ${set('p', `(i32.add ${get('p')} ${i32(8)})`)}
         ${set('i', `(i32.add ${get('i')} ${i32(2)})`)}
         (br $pair)))
-      ${set('from', `(i32.add ${get('from')} ${i32(1)})`)}
       (br $row))))`
 }
 

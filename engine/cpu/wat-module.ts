@@ -11,7 +11,7 @@
  * A barrier orders memory: every write before it is visible to every thread after it (the atomic
  * read-modify-write and loads are sequentially consistent).
  */
-import { OPS, SYNC } from './ops'
+import { COUNTERS, OPS, SYNC } from './ops'
 import { gemmBcastOp, gemmDotOp, gemmKernels, gemmTypes } from './wat-gemm'
 import { scalarMath, vectorMath } from './wat-math'
 import { latentOps } from './wat-latent'
@@ -60,6 +60,19 @@ function barrier(): string {
       (drop (i32.atomic.rmw.sub ${i32(sleepers)} ${i32(1)}))))`
 }
 
+/**
+ * Zeroes the work counters of the records `[start, end)` (engine/cpu/ops.ts COUNTERS): thread 0
+ * does it at the plan's end, after the last barrier, when no thread claims any more.
+ */
+function reset(): string {
+  return `(func $reset (param $start i32) (param $end i32)
+    (block $done (loop $record
+      (br_if $done (i32.ge_u ${get('start')} ${get('end')}))
+      (i32.atomic.store offset=${COUNTERS} ${get('start')} ${i32(0)})
+      ${set('start', `(i32.add ${get('start')} ${i32(64)})`)}
+      (br $record))))`
+}
+
 function executor(): string {
   const codes = Object.values(OPS).map((o) => o.code)
   const max = Math.max(...codes)
@@ -68,13 +81,16 @@ function executor(): string {
   let text = `(br_table ${labels.join(' ')} $bad (i32.load ${get('plan')}))`
   for (let c = 0; c <= max; c++) {
     text = `(block $op${c}\n  ${indent(text, 2).trimStart()})\n`
-    if (c === OPS.end.code) text += '(return)'
+    if (c === OPS.end.code)
+      text += `(if (i32.eqz ${get('t')}) (then (call $reset ${get('start')} ${get('plan')})))\n(return)`
     else if (c === OPS.barrier.code) text += `(call $barrier ${get('T')})\n(br $advance)`
     else if (HANDLERS[c])
       text += `(call ${HANDLERS[c]} ${get('plan')} ${get('t')} ${get('T')})\n(br $advance)`
     else text += 'unreachable'
   }
   return `(func (export "run") (param $plan i32) (param $t i32) (param $T i32)
+    (local $start i32)
+    ${set('start', get('plan'))}
     (loop $next
       (block $advance
         (block $bad
@@ -107,6 +123,7 @@ export function generateStepWat({ fma }: { fma: boolean }): string {
   (global (export "fma") i32 (i32.const ${fma ? 1 : 0}))
   ${gemmTypes()}
   ${barrier()}
+  ${reset()}
   ${executor()}
   ${gemmKernels(fma)}
   ${gemmBcastOp()}

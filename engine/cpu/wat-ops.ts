@@ -9,7 +9,8 @@
  * rows in order, vectorized across 4 features; the split among threads is by features, so no sum
  * is ever divided between threads.
  */
-import { decl, f64, get, i32, loadArgs, set, share } from './wat-text'
+import { COUNTERS } from './ops'
+import { claim, decl, f64, get, i32, loadArgs, set, share } from './wat-text'
 
 const zero = '(v128.const i32x4 0 0 0 0)'
 const f32x4 = (op: string, a: string, b: string) => `(f32x4.${op} ${a} ${b})`
@@ -23,6 +24,7 @@ function colSumOp(): string {
     ${loads}
     ${share(`(i32.shr_u (i32.add ${get('n')} ${i32(3)}) ${i32(2)})`)}
     (block $done (loop $group
+      ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
       ${set('c', `(i32.shl ${get('from')} ${i32(2)})`)}
       (if (i32.le_u (i32.add ${get('c')} ${i32(4)}) ${get('n')})
@@ -46,7 +48,6 @@ function colSumOp(): string {
               (br_if $rows (local.tee $r (i32.sub ${get('r')} ${i32(1)}))))
             (f32.store (i32.add ${get('out')} (i32.shl ${get('c')} ${i32(2)})) ${get('x')})
             (br_if $cols (i32.lt_u (local.tee $c (i32.add ${get('c')} ${i32(1)})) ${get('n')})))))
-      ${set('from', `(i32.add ${get('from')} ${i32(1)})`)}
       (br $group))))`
 }
 
@@ -93,6 +94,7 @@ function bnForwardOp(): string {
     ${set('count', `(f32x4.splat (f32.convert_i32_u ${get('rows')}))`)}
     ${share(`(i32.shr_u ${get('features')} ${i32(2)})`)}
     (block $done (loop $group
+      ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
       ${set('f', `(i32.shl ${get('from')} ${i32(4)})`)}
       ${set('col', `(i32.add ${get('z')} ${get('f')})`)}
@@ -116,7 +118,6 @@ function bnForwardOp(): string {
         (v128.store ${get('p')} ${f32x4('add', f32x4('mul', `(v128.load ${get('p')})`, `(f32x4.splat ${get('momentum')})`), f32x4('mul', get('mean'), `(f32x4.splat ${get('rest')})`))})
         ${set('p', `(i32.add ${get('movingVariance')} ${get('f')})`)}
         (v128.store ${get('p')} ${f32x4('add', f32x4('mul', `(v128.load ${get('p')})`, `(f32x4.splat ${get('momentum')})`), f32x4('mul', get('variance'), `(f32x4.splat ${get('rest')})`))})))
-      ${set('from', `(i32.add ${get('from')} ${i32(1)})`)}
       (br $group))))`
 }
 
@@ -137,6 +138,7 @@ function bnBackwardOp(): string {
     ${set('gx', `(i32.sub ${get('dx')} ${get('z')})`)}
     ${share(`(i32.shr_u ${get('features')} ${i32(2)})`)}
     (block $done (loop $group
+      ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
       ${set('f', `(i32.shl ${get('from')} ${i32(4)})`)}
       ${set('col', `(i32.add ${get('z')} ${get('f')})`)}
@@ -154,21 +156,21 @@ function bnBackwardOp(): string {
       ${set('mb', f32x4('div', get('sdyx'), get('count')))}
       ${overRows(`${set('xh', f32x4('mul', f32x4('sub', `(v128.load ${get('p')})`, get('mean')), get('inv')))}
         (v128.store (i32.add ${get('p')} ${get('gx')}) ${f32x4('mul', get('k'), f32x4('sub', f32x4('sub', `(v128.load (i32.add ${get('p')} ${get('gy')}))`, get('ma')), f32x4('mul', get('xh'), get('mb'))))})`)}
-      ${set('from', `(i32.add ${get('from')} ${i32(1)})`)}
       (br $group))))`
 }
 
 /**
  * `dLoss`: reals are logits [0, half), fakes [half, 2·half). Loss
  * `(Σ BCE(real, target)/half + Σ BCE(fake, 0)/half) / 2`, accuracy (logit > 0 counts as "real"),
- * gradient `(sigmoid(x) − target) / (2·half)`. Thread 0 alone; sums in double, in row order.
+ * gradient `(sigmoid(x) − target) / (2·half)`. One thread; sums in double, in row order.
  */
 function dLossOp(): string {
   const { decls, loads } = loadArgs('dLoss', ['logits', 'grads', 'half', 'target', 'out'])
   return `(func $op_d_loss (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $r i32) (local $x f64) (local $y f64) (local $h f64)
     (local $sr f64) (local $sf f64) (local $cr f64) (local $cf f64)
-    (if ${get('t')} (then (return)))
+    ;; one unit: the first thread to claim it computes the head
+    (if (i32.atomic.rmw.add offset=${COUNTERS} ${get('rec')} ${i32(1)}) (then (return)))
     ${loads}
     ${set('y', `(f64.promote_f32 ${get('target')})`)}
     ${set('h', `(f64.convert_i32_u ${get('half')})`)}
@@ -193,7 +195,8 @@ function gLossOp(): string {
   const { decls, loads } = loadArgs('gLoss', ['logits', 'grads', 'rows', 'out'])
   return `(func $op_g_loss (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $r i32) (local $x f64) (local $n f64) (local $s f64)
-    (if ${get('t')} (then (return)))
+    ;; one unit: the first thread to claim it computes the head
+    (if (i32.atomic.rmw.add offset=${COUNTERS} ${get('rec')} ${i32(1)}) (then (return)))
     ${loads}
     ${set('n', `(f64.convert_i32_u ${get('rows')})`)}
     (loop $rows
@@ -252,14 +255,18 @@ function adamOp(): string {
     ${splatArg('b1', 'beta1')} ${splatArg('r1', 'rest1')} ${splatArg('b2', 'beta2')}
     ${splatArg('r2', 'rest2')} ${splatArg('eps', 'epsilon')} ${splatArg('d', 'decay')}
     ${splatArg('rd', 'restDecay')}
-    ${share(`(i32.shr_u ${get('count')} ${i32(4)})`)}
-    ${set('i', `(i32.shl ${get('from')} ${i32(6)})`)}
-    ${set('end', `(i32.shl ${get('to')} ${i32(6)})`)}
-    (block $done (loop $chunk
-      (br_if $done (i32.ge_u ${get('i')} ${get('end')}))
-      ${[0, 16, 32, 48].map(lane).join('\n      ')}
-      ${set('i', `(i32.add ${get('i')} ${i32(64)})`)}
-      (br $chunk))))`
+    ;; units of 1024 parameters (4 KB of each array)
+    ${share(`(i32.shr_u (i32.add ${get('count')} ${i32(1023)}) ${i32(10)})`)}
+    (block $done (loop $unit
+      ${claim()}
+      (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
+      ${set('i', `(i32.shl ${get('from')} ${i32(12)})`)}
+      ${set('end', `(i32.add ${get('i')} ${i32(4096)})`)}
+      ${set('end', `(select ${get('end')} (i32.shl ${get('count')} ${i32(2)}) (i32.lt_u ${get('end')} (i32.shl ${get('count')} ${i32(2)})))`)}
+      (loop $chunk
+        ${[0, 16, 32, 48].map(lane).join('\n        ')}
+        (br_if $chunk (i32.lt_u (local.tee $i (i32.add ${get('i')} ${i32(64)})) ${get('end')})))
+      (br $unit))))`
 }
 
 /** Every op of this module. */

@@ -1,10 +1,9 @@
 /**
  * @module engine/cpu/wat-text
  * Small helpers for writing WAT from TypeScript: locals, loads of op-record arguments, float
- * constants that round-trip exactly, and the even split of work units among threads that every op
- * uses. The generator (engine/cpu/wat-*.ts) composes the module text from these.
+ * constants that round-trip exactly, and the claiming of work units that every op uses. The generator (engine/cpu/wat-*.ts) composes the module text from these.
  */
-import { argOffset, isFloatArg, type OpName } from './ops'
+import { argOffset, COUNTERS, isFloatArg, type OpName } from './ops'
 
 /** `(local.get $x)` */
 export const get = (x: string) => `(local.get $${x})`
@@ -52,12 +51,16 @@ export function loadArgs(name: OpName, args: readonly string[]): { decls: string
 }
 
 /**
- * Sets `$from` and `$to` to this thread's share `[units·t/T, units·(t+1)/T)` of `units` work units
- * (`$t`, `$T`: the thread index and count), the same split at every call.
+ * Sets `$to` to the op's number of work units; {@link claim} then hands this thread the next
+ * unclaimed one in `$from` (engine/cpu/ops.ts COUNTERS).
  */
 export function share(units: string): string {
-  return `${set('from', `(i32.div_u (i32.mul ${units} ${get('t')}) ${get('T')})`)}
-    ${set('to', `(i32.div_u (i32.mul ${units} (i32.add ${get('t')} ${i32(1)})) ${get('T')})`)}`
+  return set('to', units)
+}
+
+/** Claims the op's next unit into `$from` (past `$to` when none is left). */
+export function claim(): string {
+  return set('from', `(i32.atomic.rmw.add offset=${COUNTERS} ${get('rec')} ${i32(1)})`)
 }
 
 /** Indents every line of `text` by `n` spaces (keeps the generated module readable). */
