@@ -60,21 +60,22 @@ interface OpSpec {
  * - `gemmBcast`: `C[i, c] = act(Σ_k A(i, k) · B[k, c] + bias[c])`, A(i, k) at `a + i·sa + k·sk`
  *   (so `sa = 4` reads a transposed A), B rows `ldb` bytes apart, `n` a multiple of 4; k in order
  *   (in chunks that keep a panel of B in L1; each chunk continues the same sums).
- *   Split by 8-column panels.
+ *   Units: 8-column panels.
  * - `gemmDot`: `C[i, c] = act(Σ_k A[i, k] · B[c, k] + bias[c])`, both operands row-major (B is the
  *   transposed right factor, e.g. a weight matrix read as Wᵀ), `k` a multiple of 4; each sum runs as
- *   four strided partial sums added `(s0 + s2) + (s1 + s3)`. Split by 4-column blocks.
- * - `colSum`: `out[c] = Σ_i Y[i, c]` in row order (bias gradients). Split by columns.
+ *   four strided partial sums added `(s0 + s2) + (s1 + s3)`. Units: 4-column blocks.
+ * - `colSum`: `out[c] = Σ_i Y[i, c]` in row order (bias gradients). Units: 4 columns.
  * - `bnForward`: BatchNorm over `rows` with batch statistics, then LeakyReLU; keeps mean and
  *   1/sqrt(var + ε) at `stats`, and with `movingMean ≠ 0` applies the Keras momentum update
- *   `moving · momentum + batch · rest`.
- * - `bnBackward`: the gradient through it (input `dy` at its output, after the activation slope).
+ *   `moving · momentum + batch · rest`. Units: 4 features.
+ * - `bnBackward`: the gradient through it (input `dy` at its output, after the activation slope). Units:
+ *   4 features.
  * - `dLoss`, `gLoss`: the BCE heads on D's logits: loss (and accuracy) into `out`, the gradient
- *   at each logit into `grads`. One thread.
+ *   at each logit into `grads`. One unit.
  * - `latents`: G's latents, `rows` rows of `cols` values, row r drawn from the seed at `seed`
- *   mixed with r (engine/cpu/wat-latent.ts). Split by rows.
+ *   mixed with r (engine/cpu/wat-latent.ts). Units: rows.
  * - `adam`: Adam over `count` packed parameters (with the weight average when `avg ≠ 0`);
- *   `scalars` points at this update's `[lr / (1 − β1^t), 1 − β2^t]`.
+ *   `scalars` points at this update's `[lr / (1 − β1^t), 1 − β2^t]`. Units: 1024 parameters.
  *
  * Every `rest*` argument is `1 − x` computed in double and rounded once, as the tfjs path's
  * `tf.mul(t, 1 − x)` does; `1 − x` in float32 inside the module would round differently.

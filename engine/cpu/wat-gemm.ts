@@ -20,7 +20,7 @@
  * before the single store, see `ACT` in engine/cpu/ops.ts.
  */
 import { ACT } from './ops'
-import { claim, decl, f32, get, i32, loadArgs, set, share } from './wat-text'
+import { claim, decl, f32, get, i32, loadArgs, set, units } from './wat-text'
 
 /** Rows and vectors of the largest broadcast tile, and its shapes in table order. */
 const BC_ROWS = 4
@@ -260,7 +260,7 @@ export function gemmKernels(fma: boolean): string {
 /** Table index of the first dot micro-kernel. */
 const DOT_BASE = 2 * BC_ROWS * BC_VECTORS
 
-/** The `gemmBcast` op: this thread's 8-column panels, each walked in tiles of 4 rows. */
+/** The `gemmBcast` op: the 8-column panels this thread claims, each walked in tiles of 4 rows. */
 export function gemmBcastOp(): string {
   const args = [
     'a',
@@ -284,7 +284,7 @@ export function gemmBcastOp(): string {
     ${decls} (local $from i32) (local $to i32) (local $cb i32) (local $r i32) (local $mr i32)
     (local $nv i32) (local $mode i32) (local $chunk i32) (local $kc i32) (local $k0 i32) (local $kk i32) (local $last i32)
     ${loads}
-    ${share(`(i32.shr_u (i32.add ${get('n')} ${i32(7)}) ${i32(3)})`)}
+    ${units(`(i32.shr_u (i32.add ${get('n')} ${i32(7)}) ${i32(3)})`)}
     ;; k in equal chunks of at most K_CHUNK (rows mode) or K_CHUNK_COLS steps (784 → 4 × 196)
     ${set('chunk', `(select ${i32(K_CHUNK)} ${i32(K_CHUNK_COLS)} (i32.eq ${get('sk')} ${i32(4)}))`)}
     ${set('kc', `(i32.div_u (i32.add ${get('k')} (i32.sub ${get('chunk')} ${i32(1)})) ${get('chunk')})`)}
@@ -323,7 +323,7 @@ export function gemmBcastOp(): string {
       (br $panel))))`
 }
 
-/** The `gemmDot` op: this thread's 4-column blocks, each walked in tiles of 2 rows. */
+/** The `gemmDot` op: the 4-column blocks this thread claims, each walked in tiles of 2 rows. */
 export function gemmDotOp(): string {
   const args = [
     'a',
@@ -346,7 +346,7 @@ export function gemmDotOp(): string {
     ${decls} (local $from i32) (local $to i32) (local $col i32) (local $nc i32) (local $r i32)
     (local $mr i32)
     ${loads}
-    ${share(`(i32.shr_u (i32.add ${get('n')} ${i32(3)}) ${i32(2)})`)}
+    ${units(`(i32.shr_u (i32.add ${get('n')} ${i32(3)}) ${i32(2)})`)}
     (block $done (loop $block
       ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))

@@ -8,7 +8,7 @@
  * normal doubles the method feeds it (s = u² + v² in [2^-62, 1)): the same operations in the same
  * order, so the same bits as the JavaScript it mirrors.
  */
-import { claim, decl, f64, get, i32, loadArgs, set, share } from './wat-text'
+import { claim, decl, f64, get, i32, loadArgs, set, units } from './wat-text'
 
 const LN2_HI = 6.9314718036912381649e-1
 const LN2_LO = 1.90821492927058770002e-10
@@ -114,7 +114,7 @@ function nextFunction(): string {
     (f64.div (f64.convert_i32_u ${get('r')}) ${f64(4294967296)}))`
 }
 
-/** The `latents` op: rows `[from, to)` of this thread, `cols` values each, seed from `seed`. */
+/** The `latents` op: the rows this thread claims, `cols` values each, seeded from `seed`. */
 function latentsOp(): string {
   const { decls, loads } = loadArgs('latents', ['out', 'ld', 'rows', 'cols', 'seed'])
   const uniform = `(f64.sub (f64.mul ${f64(2)} ${NEXT_FLOAT}) ${f64(1)})`
@@ -122,7 +122,7 @@ function latentsOp(): string {
     ${decls} (local $from i32) (local $to i32) (local $h i32) (local $z i32) (local $p i32)
     (local $i i32) ${decl('f64', ['u', 'v', 's', 'm'])}
     ${loads}
-    ${share(get('rows'))}
+    ${units(get('rows'))}
     (block $done (loop $row
       ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))

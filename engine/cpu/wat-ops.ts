@@ -10,7 +10,7 @@
  * is ever divided between threads.
  */
 import { COUNTERS } from './ops'
-import { claim, decl, f64, get, i32, loadArgs, set, share } from './wat-text'
+import { claim, decl, f64, get, i32, loadArgs, set, units } from './wat-text'
 
 const zero = '(v128.const i32x4 0 0 0 0)'
 const f32x4 = (op: string, a: string, b: string) => `(f32x4.${op} ${a} ${b})`
@@ -22,7 +22,7 @@ function colSumOp(): string {
     ${decls} (local $from i32) (local $to i32) (local $c i32) (local $r i32) (local $p i32)
     (local $s v128) (local $x f32)
     ${loads}
-    ${share(`(i32.shr_u (i32.add ${get('n')} ${i32(3)}) ${i32(2)})`)}
+    ${units(`(i32.shr_u (i32.add ${get('n')} ${i32(3)}) ${i32(2)})`)}
     (block $done (loop $group
       ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
@@ -92,7 +92,7 @@ function bnForwardOp(): string {
     (local $p i32) (local $out i32) ${decl('v128', vars)}
     ${loads}
     ${set('count', `(f32x4.splat (f32.convert_i32_u ${get('rows')}))`)}
-    ${share(`(i32.shr_u ${get('features')} ${i32(2)})`)}
+    ${units(`(i32.shr_u ${get('features')} ${i32(2)})`)}
     (block $done (loop $group
       ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
@@ -136,7 +136,7 @@ function bnBackwardOp(): string {
     ${set('count', `(f32x4.splat (f32.convert_i32_u ${get('rows')}))`)}
     ${set('gy', `(i32.sub ${get('dy')} ${get('z')})`)}
     ${set('gx', `(i32.sub ${get('dx')} ${get('z')})`)}
-    ${share(`(i32.shr_u ${get('features')} ${i32(2)})`)}
+    ${units(`(i32.shr_u ${get('features')} ${i32(2)})`)}
     (block $done (loop $group
       ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
@@ -256,7 +256,7 @@ function adamOp(): string {
     ${splatArg('r2', 'rest2')} ${splatArg('eps', 'epsilon')} ${splatArg('d', 'decay')}
     ${splatArg('rd', 'restDecay')}
     ;; units of 1024 parameters (4 KB of each array)
-    ${share(`(i32.shr_u (i32.add ${get('count')} ${i32(1023)}) ${i32(10)})`)}
+    ${units(`(i32.shr_u (i32.add ${get('count')} ${i32(1023)}) ${i32(10)})`)}
     (block $done (loop $unit
       ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))

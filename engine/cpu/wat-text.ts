@@ -54,8 +54,8 @@ export function loadArgs(name: OpName, args: readonly string[]): { decls: string
  * Sets `$to` to the op's number of work units; {@link claim} then hands this thread the next
  * unclaimed one in `$from` (engine/cpu/ops.ts COUNTERS).
  */
-export function share(units: string): string {
-  return set('to', units)
+export function units(count: string): string {
+  return set('to', count)
 }
 
 /** Claims the op's next unit into `$from` (past `$to` when none is left). */
