@@ -3,11 +3,12 @@
  * What the fused CPU step needs from its host to use more than one core, and the few WebAssembly
  * types it touches (engine/ is compiled without the DOM or Node typings that declare them).
  *
- * The engine's own thread is thread 0 and works on every op with the others; a pool adds `helpers` more
- * threads that run the same module over the same shared memory. Node supplies one built on
+ * The engine's own thread is thread 0 and works on every op with the others; a pool adds `helpers`
+ * more threads that run the same module over the same shared memory. Node supplies one built on
  * `worker_threads` (trainer/cpu-threads.ts); a browser can supply one built on Web Workers. The
- * engine's own thread blocks in the module's barrier (`memory.atomic.wait32`), which browsers allow
- * only off the main thread: there, run the engine itself inside a Worker.
+ * engine's own thread blocks in the module's barrier (`memory.atomic.wait32`), which browsers
+ * allow only off the main thread: there, run the engine itself inside a Worker (and serve the page
+ * cross-origin isolated, which SharedArrayBuffer needs).
  */
 
 /** A compiled engine/cpu/step.wasm (`WebAssembly.Module`). */
