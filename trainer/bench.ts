@@ -210,8 +210,7 @@ async function main(): Promise<void> {
   }
   console.log(`\n${formatTable(results)}`)
   if (notes.length > 0) {
-    const { STEP_NOTE } = await import('./bench-cpu')
-    console.log(`\n${notes.join('\n')}\n${STEP_NOTE}`)
+    console.log(`\n${notes.join('\n')}`)
   }
   // Dawn keeps the event loop alive; the table is out, so leave.
   process.exit(0)
