@@ -15,6 +15,7 @@ export default defineConfig({
           include: [
             'test/shared/**/*.test.ts',
             'test/trainer/**/*.test.ts',
+            'test/engine/**/*.test.ts',
             'test/tools/**/*.test.ts',
           ],
           environment: 'node',
