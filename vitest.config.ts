@@ -15,6 +15,7 @@ export default defineConfig({
           include: [
             'test/shared/**/*.test.ts',
             'test/trainer/**/*.test.ts',
+            'test/engine/**/*.test.ts',
             'test/tools/**/*.test.ts',
             // The training page's runtime-free parts (web/train), in Node.
             'test/web/**/*.test.ts',

@@ -6,9 +6,15 @@
  *   npm run bench:train                                  # every backend that works here, batch 64 and 256
  *   npm run bench:train -- --backends wasm --batches 64,512 --steps 20
  *   npm run bench:train -- --backends webgpu --counters  # + WebGPU calls per step
+ *   npm run bench:train -- --backends wasm --threads 2   # tfjs-wasm, fused CPU ×1 and ×2, torch
+ *   npm run bench:train -- --backends wasm --fma         # + the opt-in relaxed-SIMD FMA build
  *
  * On webgpu both engines get a row: `webgpu` (tfjs ops, trainer/core/gan.ts) and `webgpu-fused` (the
- * fused step, trainer/engines/webgpu-fused.ts).
+ * fused step, trainer/engines/webgpu-fused.ts). With wasm come the fused CPU step (engine/cpu) at 1
+ * and `--threads` threads (default: the machine's cores), measured with tfjs-wasm in `--rounds`
+ * interleaved rounds (the best of each), the GFLOPS of its products against the SIMD ceiling, and
+ * the PyTorch rows from tools/torch_step.py (`--torch-steps`) where python3 has torch
+ * (tools/bench-cpu.ts); `--fma` adds rows for the opt-in relaxed-SIMD build.
  *
  * Synthetic data (the numbers do not depend on pixel values) and the tutorial model. Each cell:
  * 3 warm-up steps (kernel compilation, buffer pools), then the mean over `--steps` steps.
@@ -19,7 +25,7 @@ import { firstLine, parseNumber, runMain, UsageError } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
 import { textTable } from '../trainer/text-table'
 import { DEFAULT_CONFIG } from '../trainer/config'
-import { parseFlags, type FlagTable } from '../trainer/flags'
+import { kebab, parseFlags, type FlagTable } from '../trainer/flags'
 import { createGan, discriminatorStep, disposeGan, generatorStep } from '../trainer/core/gan'
 import { BACKENDS, initBackend, type BackendName } from '../trainer/core/backend'
 import { tf } from '../trainer/core/tf'
@@ -134,6 +140,14 @@ export const BENCH_FLAGS = {
   batches: { value: 'LIST', default: '64,256', description: 'comma-separated batch sizes' },
   steps: { value: 'N', default: 10, description: 'timed steps per cell (cpu: at most 2)' },
   counters: { type: 'boolean', description: 'also count WebGPU calls per step (webgpu only)' },
+  threads: {
+    value: 'N',
+    shownDefault: "the machine's cores",
+    description: 'threads of the fused CPU step row (wasm), 1..64',
+  },
+  rounds: { value: 'N', default: 5, description: 'interleaved rounds of the CPU rows (best of each)' },
+  torchSteps: { value: 'N', default: 300, description: 'timed steps of the PyTorch rows' },
+  fma: { type: 'boolean', description: 'add rows for the opt-in relaxed-SIMD FMA build (wasm)' },
 } as const satisfies FlagTable
 
 async function main(): Promise<void> {
@@ -152,11 +166,16 @@ async function main(): Promise<void> {
   const batches = (flags.batches ?? BENCH_FLAGS.batches.default)
     .split(',')
     .map((b) => parseNumber('batches', b, { min: 1, max: 4096, integer: true }))
-  const steps =
-    flags.steps === undefined
-      ? BENCH_FLAGS.steps.default
-      : parseNumber('steps', flags.steps, { min: 1, integer: true })
+  const count = (name: 'steps' | 'threads' | 'rounds' | 'torchSteps', fallback: number, max = Infinity) =>
+    flags[name] === undefined
+      ? fallback
+      : parseNumber(kebab(name), flags[name], { min: 1, max, integer: true })
+  const steps = count('steps', BENCH_FLAGS.steps.default)
+  const threads = count('threads', (await import('../trainer/engines/cpu-threads')).defaultThreads(), 64)
+  const rounds = count('rounds', BENCH_FLAGS.rounds.default)
+  const torchSteps = count('torchSteps', BENCH_FLAGS.torchSteps.default)
   const results: BenchResult[] = []
+  const notes: string[] = []
   for (const name of backends) {
     let choice
     try {
@@ -168,6 +187,17 @@ async function main(): Promise<void> {
     console.log(`${name}: ${choice.reason}`)
     const engines: StepEngine[] = name === 'webgpu' ? ['tfjs', 'fused'] : ['tfjs']
     for (const batch of batches) {
+      if (name === 'wasm') {
+        const { cpuRows } = await import('./bench-cpu')
+        const fma = flags.fma === true
+        const tfjs = async (b: number, n: number) => (await benchStep(b, n)).msPerStep
+        const cpu = await cpuRows({ batch, steps, threads, rounds, torchSteps, fma }, tfjs)
+        results.push(...cpu.results)
+        notes.push(...cpu.lines)
+        for (const r of cpu.results)
+          console.log(`  batch ${batch}, ${r.backend}: ${r.msPerStep.toFixed(1)} ms/step`)
+        continue
+      }
       for (const engine of engines) {
         // The pure-JS backend is ~30× slower: fewer timed steps keep the table quick.
         const counting = flags.counters === true && name === 'webgpu'
@@ -191,6 +221,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\n${formatTable(results)}`)
+  if (notes.length > 0) console.log(`\n${notes.join('\n')}`)
   // Dawn keeps the event loop alive; the table is out, so leave.
   process.exit(0)
 }

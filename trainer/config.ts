@@ -77,9 +77,13 @@ export interface TrainConfig {
   ema: number
   /** Engine of a webgpu run: the fused step, the tfjs ops, or `auto` (fused where it applies). */
   webgpuStep: WebgpuStepChoice
+  /** Engine of a wasm run: the fused CPU step, the tfjs ops, or `auto` (fused where it applies). */
+  cpuStep: WebgpuStepChoice
+  /** Threads of the fused CPU step (0: one per core). Same numbers at every count. */
+  threads: number
 }
 
-/** `--webgpu-step` choices. */
+/** `--webgpu-step` and `--cpu-step` choices. */
 export const WEBGPU_STEPS = ['auto', 'fused', 'tfjs'] as const
 export type WebgpuStepChoice = (typeof WEBGPU_STEPS)[number]
 
@@ -113,6 +117,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   progress: 'auto',
   ema: 0,
   webgpuStep: 'auto',
+  cpuStep: 'auto',
+  threads: 0,
 }
 
 /** WGAN-GP paper defaults (Gulrajani et al. 2017, Algorithm 1), applied when `loss` is wgan-gp. */
@@ -191,6 +197,15 @@ const TRAIN_FLAG_TEXT = {
     value: WEBGPU_STEPS.join('|'),
     description: 'engine of a webgpu run: fused kernels or tfjs ops; auto: fused where it applies',
   },
+  cpuStep: {
+    value: WEBGPU_STEPS.join('|'),
+    description: 'engine of a wasm run: the fused WebAssembly step or tfjs ops; auto: fused where it applies',
+  },
+  threads: {
+    value: 'N',
+    shownDefault: 'one per core',
+    description: 'threads of the fused CPU step (same numbers at any count)',
+  },
 } satisfies Record<keyof TrainConfig, FlagSpec>
 
 /**
@@ -228,7 +243,10 @@ function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof Trai
     case 'progress':
       return parseChoice(flag, raw, ['auto', 'bar', 'lines'] as const)
     case 'webgpuStep':
+    case 'cpuStep':
       return parseChoice(flag, raw, WEBGPU_STEPS)
+    case 'threads':
+      return int(0, 64)
     case 'dataDir':
     case 'out':
     case 'resume':

@@ -277,8 +277,8 @@ async function main(): Promise<void> {
   if (checkpoint) restoreGan(gan, checkpoint)
   const sampler = new BatchSampler(count, config.batch, config.seed)
   const batches = realBatches(data, sampler, gan.classes > 0)
-  const engine = await createEngine(gan, config, choice.backend, batches, startStep)
-  if (choice.backend === 'webgpu') console.log(`webgpu step: ${engine.description}`)
+  const engine = await createEngine(gan, config, choice.backend, { data, count, batches }, startStep)
+  console.log(`${choice.backend === 'webgpu' ? 'webgpu step' : 'step engine'}: ${engine.description}`)
   writeConfig(out, config, choice.backend)
   const history: MetricsRecord[] = checkpoint
     ? truncateMetrics(config.resume, out, startStep)

@@ -103,6 +103,27 @@ describe('npm run train', () => {
     expect(losses(split)).toEqual(losses(straight))
   })
 
+  it('should train on the fused CPU step by default on wasm and on the tfjs ops when asked, and resume either engine\'s checkpoint on the other', () => {
+    const fused = join(work, 'fused')
+    const ops = join(work, 'ops')
+    const r = train([...base(), '--steps', '2', '--out', fused, '--threads', '2'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/step engine: fused CPU step \(.*2 threads\)/)
+    const t = train([...base(), '--steps', '2', '--out', ops, '--cpu-step', 'tfjs'])
+    expect(t.stdout).toMatch(/step engine: tfjs ops/)
+    // Checkpoints carry named tensors either engine reads: continue each run on the other.
+    const onOps = train(['--resume', fused, '--steps', '4', '--cpu-step', 'tfjs'])
+    expect([onOps.code, onOps.stderr]).toEqual([0, ''])
+    expect(onOps.stdout).toMatch(/resuming .* at step 2/)
+    const onFused = train(['--resume', ops, '--steps', '4', '--cpu-step', 'fused'])
+    expect([onFused.code, onFused.stderr]).toEqual([0, ''])
+    for (const dir of [fused, ops]) {
+      const rows = losses(dir)
+      expect(rows.map((x) => x.step)).toEqual([2, 4])
+      for (const x of rows) expect(Number.isFinite(x.dLoss) && Number.isFinite(x.gLoss)).toBe(true)
+    }
+  })
+
   it.each([
     ['an unknown flag', ['--learning-rate', '1']],
     ['a bad value', ['--steps', 'many']],

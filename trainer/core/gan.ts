@@ -4,7 +4,7 @@
  *
  * `discriminatorStep` and `generatorStep` are exported, tested, and return plain-number losses; the
  * loop in trainer/train.ts only sequences them. Every random draw is seeded from
- * `(seed, purpose, step, k)` (trainer/core/seed.ts), so a step computes the same numbers whether or not
+ * `(seed, purpose, step, k)` (shared/latent/seed.ts), so a step computes the same numbers whether or not
  * the process restarted before it.
  *
  * BatchNorm during training (PyTorch-GAN's behaviour): G always runs with batch statistics, also
@@ -39,7 +39,7 @@ import {
   oneHot,
   type Network,
 } from './models'
-import { mixSeed, SEED_PURPOSE } from './seed'
+import { mixSeed, SEED_PURPOSE } from '../../shared/latent/seed'
 import { tf } from './tf'
 
 /** The config keys that shape the GAN and its updates. */

@@ -21,7 +21,7 @@ import type { LayerSpec, NetworkSpec } from '../../shared/model/spec'
 import { tensorSpecs } from '../../shared/model/spec'
 import { conv2d, upsample2 } from './conv'
 import { dense, matMul } from './dense'
-import { mixSeed, SEED_PURPOSE } from './seed'
+import { mixSeed, SEED_PURPOSE } from '../../shared/latent/seed'
 import { tf } from './tf'
 
 /** A network: its spec and one tfjs variable per `tensorSpecs(spec)` entry. */

@@ -30,7 +30,7 @@ import {
 import { drawLabels, type Gan } from '../core/gan'
 import { readGanState } from '../core/gan-state'
 import type { RealBatch, RealBatches } from '../run/data'
-import { mixSeed, SEED_PURPOSE } from '../core/seed'
+import { mixSeed, SEED_PURPOSE } from '../../shared/latent/seed'
 import { tf } from '../core/tf'
 import type { TensorPlace } from '../../engine/webgpu/layout'
 import { planStep, type StepPlan } from '../../engine/webgpu/plan'

@@ -40,7 +40,7 @@ import { loadAverage } from '../core/ema'
 import { forward, readTensors } from '../core/models'
 import { dtypeFidelity, type DtypeFidelity } from './fidelity'
 import { exportOnnx } from './onnx'
-import { mixSeed, SEED_PURPOSE } from '../core/seed'
+import { mixSeed, SEED_PURPOSE } from '../../shared/latent/seed'
 import { BACKENDS, initBackend } from '../core/backend'
 import { tf } from '../core/tf'
 

@@ -7,7 +7,7 @@
  * Written atomically: everything goes into a temp folder beside it, which then replaces the old
  * checkpoint by rename, so an interrupted write leaves the previous checkpoint intact. No random
  * generator state is saved because there is none to save: every draw is seeded from
- * `(seed, step)` (trainer/core/seed.ts), so restoring the step restores the stream.
+ * `(seed, step)` (shared/latent/seed.ts), so restoring the step restores the stream.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { Xoshiro128 } from '../../shared/latent/rng'
+import { shuffleEpoch } from '../../shared/latent/batch-order'
 
 /** One split: `images` is `[count, 784]` row-major bytes 0..255, `labels` is `[count]` 0..9. */
 export interface MnistSplit {
@@ -186,16 +186,7 @@ export class BatchSampler {
   }
 
   private shuffle(epoch: number): void {
-    const rng = new Xoshiro128((this.seed + Math.imul(epoch, 0x9e3779b9)) >>> 0)
-    const order = this.order
-    for (let i = 0; i < order.length; i++) order[i] = i
-    for (let i = order.length - 1; i > 0; i--) {
-      // floor(u·(i+1)) with 32-bit u: bias below 2^-16 for 60k images, irrelevant for shuffling.
-      const j = Math.floor(rng.nextFloat() * (i + 1))
-      const t = order[i]
-      order[i] = order[j]
-      order[j] = t
-    }
+    shuffleEpoch(this.order, this.seed, epoch)
     this.epoch = epoch
   }
 }

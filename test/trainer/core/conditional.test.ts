@@ -26,7 +26,7 @@ import {
   type Gan,
 } from '../../../trainer/core/gan'
 import { forward, inputGradient, oneHot } from '../../../trainer/core/models'
-import { SEED_PURPOSE } from '../../../trainer/core/seed'
+import { SEED_PURPOSE } from '../../../shared/latent/seed'
 import { initBackend } from '../../../trainer/core/backend'
 import { tf } from '../../../trainer/core/tf'
 import { syntheticMnist } from '../fixtures'

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../../trainer/cli'
 import { DEFAULT_CONFIG, parseTrainArgs } from '../../../trainer/config'
-import { checkWebgpuStep, resolveWebgpuStep } from '../../../trainer/engines/create'
+import { checkWebgpuStep, resolveCpuStep, resolveWebgpuStep } from '../../../trainer/engines/create'
 
 describe('engine choice', () => {
   it.each([
@@ -49,5 +49,19 @@ describe('engine choice', () => {
     // A resumed checkpoint can bring the model: train.ts checks the merged config again.
     const resumed = { ...fused.config, model: 'dcgan' as const }
     expect(() => checkWebgpuStep(resumed)).toThrow(/--model mlp or cgan, but got dcgan/)
+  })
+
+  it('should run the fused CPU step on wasm where it applies, unless tfjs is asked for', () => {
+    expect(DEFAULT_CONFIG.cpuStep).toBe('auto')
+    expect(resolveCpuStep(DEFAULT_CONFIG, 'wasm')).toBe('fused')
+    expect(resolveCpuStep({ ...DEFAULT_CONFIG, model: 'cgan', ema: 0.999 }, 'wasm')).toBe('fused')
+    expect(resolveCpuStep(DEFAULT_CONFIG, 'cpu')).toBe('tfjs')
+    expect(resolveCpuStep({ ...DEFAULT_CONFIG, cpuStep: 'tfjs' }, 'wasm')).toBe('tfjs')
+    expect(resolveCpuStep({ ...DEFAULT_CONFIG, model: 'dcgan' }, 'wasm')).toBe('tfjs')
+    expect(resolveCpuStep({ ...DEFAULT_CONFIG, loss: 'wgan-gp' }, 'wasm')).toBe('tfjs')
+    const { config } = parseTrainArgs(['--cpu-step', 'fused', '--backend', 'webgpu'])
+    expect(() => checkWebgpuStep(config)).toThrow(/Expected --backend wasm, but got webgpu for --cpu-step fused/)
+    const dropout = parseTrainArgs(['--cpu-step', 'fused', '--d-dropout', '0.3']).config
+    expect(() => checkWebgpuStep(dropout)).toThrow(UsageError)
   })
 })

@@ -1,5 +1,5 @@
 /**
- * @module trainer/core/seed
+ * @module shared/latent/seed
  * Derives the seed of every random op from the run seed and the op's coordinates (step, purpose,
  * layer), so a run is a pure function of `--seed` and resuming at step N needs no saved generator
  * state: step N draws the same noise whether or not the process restarted before it.
