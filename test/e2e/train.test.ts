@@ -9,7 +9,8 @@
  *   and settings (and the same export code), and that the worker serves (`--model FILE`) with the
  *   bytes of `npm run generate`; the page draws the file's digits itself ("Try it");
  * - served without cross-origin isolation it still trains, on one thread, and says why;
- * - where the browser has a WebGPU adapter and the WebGPU engine is built in, it trains on it.
+ * - where the browser has a WebGPU adapter it trains on the fused WebGPU step, and when the GPU
+ *   process crashes it stops, saying the device was lost and where Resume continues from.
  * Without a browser the tests skip and say why (fail with DIGIT_GAN_STRICT=1).
  */
 import { execFile } from 'node:child_process'
@@ -33,6 +34,7 @@ import {
   type TrainSettings,
 } from '../../web/train/settings'
 import { openPage, startBrowser } from '../support/browser'
+import { unavailable } from '../support/strict'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const RESULTS = join(ROOT, 'test-results')
@@ -232,6 +234,42 @@ describe.skipIf(start.skipReason !== '')('the training page in Chromium', () => 
       await reached('paused', 20, plain)
       expect(await plain.textContent('#engine-line')).toContain('not cross-origin isolated')
       expect(await plain.textContent('#engine-line')).toContain('1 thread')
+      expect(pageErrors).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
+  // Last: it crashes the browser's GPU process.
+  it('should train on WebGPU where there is an adapter, and stop clearly when the device is lost', async (ctx) => {
+    const context = await browser().newContext({ viewport: { width: 1000, height: 760 } })
+    try {
+      const gpu = await context.newPage()
+      const pageErrors: string[] = []
+      gpu.on('pageerror', (err) => pageErrors.push(err.message))
+      await gpu.goto(`${server.url}/train`)
+      const adapter = await gpu.evaluate(
+        async () => (await navigator.gpu?.requestAdapter()) != null,
+      )
+      if (!adapter) ctx.skip(unavailable('the WebGPU training test', 'no WebGPU adapter'))
+      await configure(gpu, 10, { ...SETTINGS, engine: 'webgpu', batch: 16 })
+      await gpu.click('#start')
+      await reached('paused', 10, gpu)
+      expect(await gpu.getAttribute('#engine-line', 'data-kind')).toBe('webgpu')
+      expect(await gpu.textContent('#engine-line')).toMatch(/fused WebGPU step .* adapter: /)
+      expect(await gpu.getAttribute('#chart', 'data-points')).toBe('1')
+      expect(await gpu.getAttribute('#grid', 'data-step')).toBe('10')
+
+      await setNumber('#stopAt', 0, gpu)
+      await gpu.click('#resume')
+      await gpu.waitForFunction(() => Number(document.querySelector('#step')?.textContent) > 10)
+      const cdp = await browser().newBrowserCDPSession()
+      // Experimental CDP (playwright-core's types lack it): what a driver crash does to a tab.
+      await (cdp.send as (method: string) => Promise<unknown>)('Browser.crashGpuProcess')
+      await gpu.waitForFunction(() => document.body.dataset.status === 'failed')
+      const error = await gpu.textContent('#error')
+      expect(error).toMatch(/^The GPU device was lost/)
+      expect(error).toContain('Resume continues from the last checkpoint (step 10)')
       expect(pageErrors).toEqual([])
     } finally {
       await context.close()
