@@ -75,6 +75,11 @@ export interface TrainConfig {
   ema: number
   /** Engine of a webgpu run: the fused step, the tfjs ops, or `auto` (fused where it applies). */
   webgpuStep: WebgpuStepChoice
+  /**
+   * GAN steps the fused WebGPU step records into one command buffer (docs/gpu.md): fewer
+   * submits, less host time per step; does not change the numbers a run computes.
+   */
+  stepsPerSubmit: number
 }
 
 /** `--webgpu-step` choices. */
@@ -111,6 +116,10 @@ export const DEFAULT_CONFIG: TrainConfig = {
   progress: 'auto',
   ema: 0,
   webgpuStep: 'auto',
+  // 16 steps ≈ 650 dispatches per submit: the fixed cost of a submit is shared by 16 steps, and
+  // the GPU's queue holds at most 2 submits, so Ctrl-C and the progress bar stay responsive.
+  // Picked without a GPU at hand: `npm run bench:gpu` times K = 1, 4, 16, 64 (docs/gpu.md).
+  stepsPerSubmit: 16,
 }
 
 /** WGAN-GP paper defaults (Gulrajani et al. 2017, Algorithm 1), applied when `loss` is wgan-gp. */
@@ -194,6 +203,8 @@ function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof Trai
       return int(1)
     case 'bnBatches':
       return int(1, 10_000)
+    case 'stepsPerSubmit':
+      return int(1, 1024)
     case 'seed':
       return int(0, 2 ** 32 - 1)
     case 'epochs':

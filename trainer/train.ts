@@ -275,7 +275,7 @@ async function main(): Promise<void> {
   if (checkpoint) restoreGan(gan, checkpoint)
   const sampler = new BatchSampler(count, config.batch, config.seed)
   const batches = realBatches(data, sampler, gan.classes > 0)
-  const engine = await createEngine(gan, config, choice.backend, batches, startStep)
+  const engine = await createEngine(gan, config, choice.backend, { split: data, count, batches }, startStep)
   if (choice.backend === 'webgpu') console.log(`webgpu step: ${engine.description}`)
   writeConfig(out, config, choice.backend)
   const history: MetricsRecord[] = checkpoint

@@ -11,8 +11,19 @@ import type { StepEngine } from '../../engine/step-engine'
 import { UsageError } from '../cli'
 import type { TrainConfig } from '../config'
 import type { Gan } from '../core/gan'
-import type { RealBatches } from '../run/data'
+import type { MnistSplit, RealBatches } from '../run/data'
 import { TfjsEngine } from './tfjs'
+
+/**
+ * A run's training data: the first `count` images of `split` (the fused WebGPU step keeps them on
+ * the device and draws its own batches), and the real batch of each D update drawn on the host
+ * (the tfjs ops).
+ */
+export interface EngineData {
+  split: Pick<MnistSplit, 'images' | 'labels'>
+  count: number
+  batches: RealBatches
+}
 
 /** The config keys that decide which engine can run a config. */
 export type EngineScopeKeys = Pick<TrainConfig, 'backend' | 'model' | 'loss' | 'dDropout'>
@@ -61,12 +72,22 @@ export async function createEngine(
   gan: Gan,
   config: TrainConfig,
   backend: string,
-  batches: RealBatches,
+  data: EngineData,
   step: number,
 ): Promise<StepEngine> {
   if (backend === 'webgpu' && resolveWebgpuStep(config, backend) === 'fused') {
-    const { WebgpuStep } = await import('./webgpu-fused')
-    return WebgpuStep.create(gan, config.dSteps, batches, step)
+    const { createWebgpuStep } = await import('./webgpu-fused')
+    const { split, count } = data
+    const source = {
+      data: {
+        images: split.images.subarray(0, count * IMAGE_SIZE),
+        labels: split.labels.subarray(0, count),
+        count,
+      },
+    }
+    return createWebgpuStep(gan, config, source, step)
   }
-  return new TfjsEngine(gan, config.dSteps, batches, step)
+  return new TfjsEngine(gan, config.dSteps, data.batches, step)
 }
+
+const IMAGE_SIZE = 784

@@ -1,11 +1,13 @@
 /**
  * @module test/trainer/engines/webgpu-fused
- * The fused WebGPU step (trainer/engines/webgpu-fused.ts) against the tfjs path (trainer/core/gan.ts on the wasm
- * backend, the reference): same init, same real batches, same seeded latents and labels, a few
- * steps; losses, weights, Adam moments, moving BatchNorm statistics and the weight average agree
- * up to float32 summation order. Skips, saying why, where no WebGPU adapter exists; on a CPU-only
- * machine install software Vulkan first: `eval "$(bash .ci/software-vulkan.sh)"` (picked up
- * automatically from its default place, /tmp/lavapipe).
+ * The fused WebGPU step (engine/webgpu/fused-step.ts, through trainer/engines/webgpu-fused.ts)
+ * against the tfjs path (trainer/core/gan.ts on the wasm backend, the reference): same init, and
+ * — in the fused step's host-input mode — the same real batches, seeded latents and labels; a
+ * few steps; losses, weights, Adam moments, moving BatchNorm statistics and the weight average
+ * agree up to float32 rounding (summation order; the Adam bias corrections, which the fused step
+ * computes on the device in float32). Where the random streams differ (the device draws its own),
+ * test/trainer/engines/webgpu-device-step.test.ts compares the loss curves statistically.
+ * Skips, saying why, where no WebGPU adapter exists (see webgpu-setup.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../trainer/config'
@@ -22,6 +24,7 @@ import { initBackend } from '../../../trainer/core/backend'
 import { tf } from '../../../trainer/core/tf'
 import { planStep } from '../../../engine/webgpu/plan'
 import { syntheticMnist } from '../fixtures'
+import { tfjsInputs } from './fused-fixtures'
 import { startWebgpu } from './webgpu-setup'
 
 const skipReason = await startWebgpu('fused WebGPU step tests')
@@ -86,13 +89,17 @@ async function tfjsRun(config: TrainConfig, steps: number): Promise<Run> {
   return { losses, tensors }
 }
 
-/** The same steps through the fused engine (webgpu backend), through the step-engine seam. */
+/**
+ * The same steps through the fused engine (webgpu backend) in its host-input mode, fed the latents,
+ * labels and real batches the tfjs path draws, through the step-engine seam.
+ */
 async function fusedRun(config: TrainConfig, steps: number): Promise<Run> {
-  const { WebgpuStep } = await import('../../../trainer/engines/webgpu-fused')
+  const { createWebgpuStep } = await import('../../../trainer/engines/webgpu-fused')
   const { assertWebgpuHealthy } = await import('../../../trainer/engines/dawn')
   const gan = createGan(config)
   const sampler = new BatchSampler(COUNT, config.batch, config.seed)
-  const engine = await WebgpuStep.create(gan, config.dSteps, (i) => realBatch(config, sampler, i))
+  const host = tfjsInputs(gan, config, (i) => realBatch(config, sampler, i))
+  const engine = await createWebgpuStep(gan, config, { host })
   disposeGan(gan)
   const losses: number[] = []
   for (let step = 0; step < steps; step++) {
@@ -148,7 +155,7 @@ afterAll(async () => {
 
 describe('fused webgpu step scope', () => {
   it('should refuse models outside the tutorial MLPs with a clear message', () => {
-    const options = { batch: 8, dSteps: 1, labelSmoothing: 0, beta1: 0.5, beta2: 0.999 }
+    const options = { batch: 8, dSteps: 1, labelSmoothing: 0, lrD: 2e-4, lrG: 2e-4, beta1: 0.5, beta2: 0.999 }
     const plan = { ...options, epsilon: 1e-7, ema: 0 }
     expect(() => planStep(buildModelSpec({ ...DEFAULT_CONFIG, model: 'dcgan' }), plan)).toThrow(
       /Expected a tutorial MLP for the fused WebGPU step, but got a reshape layer/,
