@@ -64,7 +64,10 @@ export async function recordOps(
         .createComputePipelineAsync({
           label: k.label,
           layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: { module: device.createShaderModule({ label: k.label, code: k.code }) },
+          compute: {
+            module: device.createShaderModule({ label: k.label, code: k.code }),
+            entryPoint: 'main',
+          },
         })
         .catch((err: Error) => {
           c.pipelines.delete(k.code)
