@@ -5,7 +5,9 @@ export default defineConfig({
   test: {
     // The worker imports the demo page's script bundle (dist-web/demo.js, git-ignored) as text:
     // tools/build-web.ts builds it before any test runs, so `vitest run` works on a fresh clone.
-    globalSetup: ['./tools/build-web.ts'],
+    // test/support/global-setup.ts unpacks Chromium and SwiftShader from npm and exports the
+    // Vulkan variables before the workers start, which inherit them (the WebGPU tests need them).
+    globalSetup: ['./tools/build-web.ts', './test/support/global-setup.ts'],
     projects: [
       {
         test: {

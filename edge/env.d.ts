@@ -24,7 +24,7 @@ declare module '*/dist-web/demo.js' {
 
 declare namespace Cloudflare {
   interface Env {
-    /** "1" mounts the `/__bench/*` routes (see edge/bench-routes.ts); unset in production. */
+    /** "1" mounts the `/__bench/*` routes (see edge/routes/bench.ts); unset in production. */
     BENCH?: string
   }
   interface GlobalProps {

@@ -8,7 +8,7 @@
  */
 import type { Context } from 'hono'
 import { RENDER_REVISION } from '../shared/render/render'
-import type { AppEnv } from './app'
+import type { AppEnv } from './app-env'
 
 /** `Cache-Control` for seeded images: same model + URL ⇒ same bytes, forever. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable'

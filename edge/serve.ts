@@ -6,7 +6,7 @@
 import type { Hono } from 'hono'
 import kernel from '../shared/inference/kernel.wasm'
 import { createApp } from './app'
-import type { AppEnv } from './app'
+import type { AppEnv } from './app-env'
 import { createModelLoader } from './model'
 
 /**

@@ -54,3 +54,26 @@ export interface StepEngine {
   /** Frees what the engine holds; the engine is unusable afterwards. */
   dispose(): void
 }
+
+/**
+ * The loss sums an engine keeps between reads: `add` per GAN step, `take` on `readLosses`.
+ * @example const losses = new LossSums(); losses.add(0.69, 0.5, 0.7); losses.take().steps // 1
+ */
+export class LossSums {
+  private sums: LossTotals = { dLoss: 0, dAcc: 0, gLoss: 0, steps: 0 }
+
+  /** Adds one GAN step's losses (D figures already averaged over its D updates). */
+  add(dLoss: number, dAcc: number, gLoss: number): void {
+    this.sums.dLoss += dLoss
+    this.sums.dAcc += dAcc
+    this.sums.gLoss += gLoss
+    this.sums.steps += 1
+  }
+
+  /** The sums since the last take, then zero. */
+  take(): LossTotals {
+    const out = this.sums
+    this.sums = { dLoss: 0, dAcc: 0, gLoss: 0, steps: 0 }
+    return out
+  }
+}

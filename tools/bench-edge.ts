@@ -18,6 +18,8 @@
  * Run: `[MODEL=<name>] npm run bench:edge [-- --duration 20 --rounds 20 --connections 10
  *   --images 2000]`
  */
+// Named here too, so programs that import this file for its flag table (the tests) see the types.
+/// <reference path="./autocannon.d.ts" />
 import autocannon from 'autocannon'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -27,6 +29,9 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { createGenerator } from '../shared/inference/forward'
 import { decodeWeights, type DecodedWeights } from '../shared/model/weights'
+import { parseNumber, runMain } from '../trainer/cli'
+import { isEntry } from '../trainer/entry'
+import { parseFlags, type FlagTable } from '../trainer/flags'
 import { loadKernel } from '../trainer/kernel'
 import { startDevServer } from './dev-server'
 import { measureRender } from '../edge/microbench'
@@ -39,24 +44,26 @@ const MODEL_DIR = join(ROOT, 'models', ENV || 'default')
 const ENV_ARGS = ENV ? ['--env', ENV] : []
 const MIB = 1024 * 1024
 
-interface Flags {
-  duration: number
-  /** Alternating runs per route; `duration / rounds` seconds each. */
-  rounds: number
-  connections: number
-  images: number
-}
+/** `npm run bench:edge`'s flags: the same table parses them and prints `--help`. */
+export const EDGE_BENCH_FLAGS = {
+  duration: { value: 'S', default: 20, description: 'seconds of load per route, all rounds' },
+  rounds: { value: 'N', default: 20, description: 'alternating runs per route' },
+  connections: { value: 'N', default: 10, description: 'concurrent autocannon connections' },
+  images: { value: 'N', default: 2000, description: 'images per forward + PNG timing' },
+} as const satisfies FlagTable
 
-function parseArgs(argv: string[]): Flags {
-  const flags: Flags = { duration: 20, rounds: 20, connections: 10, images: 2000 }
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '') as keyof Flags
-    const value = Number(argv[i + 1])
-    if (!(key in flags) || !Number.isInteger(value) || value < 1) {
-      const names = '--duration, --rounds, --connections or --images'
-      throw new Error(`Expected ${names} N (a positive integer), but got ${argv[i]}.`)
-    }
-    flags[key] = value
+type Flags = { -readonly [K in keyof typeof EDGE_BENCH_FLAGS]: number }
+
+function parseBenchArgs(argv: string[]): Flags {
+  const raw = parseFlags(argv, EDGE_BENCH_FLAGS, {
+    usage: '[MODEL=<name>] npm run bench:edge -- [flags]',
+    summary: 'Measures the edge budgets: bundle size, per-image CPU time, HTTP throughput.',
+  })
+  const flags = {} as Flags
+  for (const [key, spec] of Object.entries(EDGE_BENCH_FLAGS)) {
+    const value = raw[key as keyof Flags]
+    flags[key as keyof Flags] =
+      value === undefined ? spec.default : parseNumber(key, value, { min: 1, integer: true })
   }
   return flags
 }
@@ -168,7 +175,7 @@ async function load(url: string, path: string, flags: Flags, duration: number) {
 }
 
 async function main(): Promise<void> {
-  const flags = parseArgs(process.argv.slice(2))
+  const flags = parseBenchArgs(process.argv.slice(2))
   const rows: [string, string, string][] = []
   const ms = (x: number) => `${x.toFixed(3)} ms`
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
@@ -255,7 +262,4 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(width[i])).join(' │ '))
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err)
-  process.exit(1)
-})
+if (isEntry('bench')) runMain(main)

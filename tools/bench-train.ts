@@ -17,10 +17,11 @@
  * `--counters` also counts, per timed step, the host-side WebGPU calls (dispatches, submits, buffer
  * creations, uploads, read-backs; trainer/engines/webgpu-counters.ts) on the webgpu backend.
  */
-import { parseFlags, parseNumber, runMain, UsageError } from '../trainer/cli'
+import { parseNumber, runMain, UsageError } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
 import { Xoshiro128 } from '../shared/latent/rng'
 import { DEFAULT_CONFIG, type TrainConfig } from '../trainer/config'
+import { parseFlags, type FlagTable } from '../trainer/flags'
 import { createGan, disposeGan } from '../trainer/core/gan'
 import { BACKENDS, initBackend, type BackendName } from '../trainer/core/backend'
 import { tf } from '../trainer/core/tf'
@@ -156,16 +157,24 @@ export function formatTable(results: BenchResult[]): string {
     .join('\n')
 }
 
+/** `npm run bench:train`'s flags: the same table parses them and prints `--help`. */
+export const BENCH_FLAGS = {
+  backends: {
+    value: 'LIST',
+    default: 'tensorflow,webgpu,wasm,cpu',
+    description: 'comma-separated backends to time (those that fail to start are skipped)',
+  },
+  batches: { value: 'LIST', default: '64,256', description: 'comma-separated batch sizes' },
+  steps: { value: 'N', default: 10, description: 'timed steps per cell (cpu: at most 2)' },
+  counters: { type: 'boolean', description: 'also count WebGPU calls per step (webgpu only)' },
+} as const satisfies FlagTable
+
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), {
-    backends: 'string',
-    batches: 'string',
-    steps: 'string',
-    counters: 'boolean',
+  const flags = parseFlags(process.argv.slice(2), BENCH_FLAGS, {
+    usage: 'npm run bench:train -- [flags]',
+    summary: 'Times training steps per backend and batch size, as a table.',
   })
-  const backends = ((flags.backends as string | undefined) ?? 'tensorflow,webgpu,wasm,cpu').split(
-    ',',
-  )
+  const backends = (flags.backends ?? BENCH_FLAGS.backends.default).split(',')
   for (const b of backends) {
     if (!BACKENDS.includes(b as BackendName) || b === 'auto') {
       throw new UsageError(
@@ -173,13 +182,13 @@ async function main(): Promise<void> {
       )
     }
   }
-  const batches = ((flags.batches as string | undefined) ?? '64,256')
+  const batches = (flags.batches ?? BENCH_FLAGS.batches.default)
     .split(',')
     .map((b) => parseNumber('batches', b, { min: 1, max: 4096, integer: true }))
   const steps =
     flags.steps === undefined
-      ? 10
-      : parseNumber('steps', flags.steps as string, { min: 1, integer: true })
+      ? BENCH_FLAGS.steps.default
+      : parseNumber('steps', flags.steps, { min: 1, integer: true })
   const results: BenchResult[] = []
   for (const name of backends) {
     let choice

@@ -1,7 +1,7 @@
 /**
  * @module tools/build-web
  * Bundles the demo page's script (web/demo.ts and the shared engine it imports) with esbuild into
- * dist-web/demo.js, which the worker imports as text (edge/demo.ts). Runs before every command
+ * dist-web/demo.js, which the worker imports as text (edge/routes/demo.ts). Runs before every command
  * that needs it: wrangler's `[build]` step (`npm start`, `npm run deploy`, `npm run build:edge`,
  * `npm run bench:edge`) and vitest's global setup (`npm test`). The output is git-ignored.
  *

@@ -43,6 +43,11 @@ export interface DevServerOptions {
   entry?: string
   /** A `[env.<name>]` of wrangler.toml (e.g. `seed-mlp`); empty or absent: the top level. */
   env?: string
+  /**
+   * A model from outside models/ (a run, an export or a `.dgm` file): started the way
+   * `npm start -- --model PATH` does, through tools/wrangler.ts, instead of wrangler directly.
+   */
+  model?: string
 }
 
 /** Error for a wrangler that exits or never answers; its message ends with wrangler's output. */
@@ -65,7 +70,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   args.push('--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false')
   if (options.logLevel) args.push('--log-level', options.logLevel)
   if (options.env) args.push('--env', options.env)
-  const child = spawn(`${ROOT}node_modules/.bin/wrangler`, [...args, ...vars], {
+  const [command, ...argv] = options.model
+    ? [process.execPath, '--import', 'tsx', 'tools/wrangler.ts', ...args, '--model', options.model]
+    : [`${ROOT}node_modules/.bin/wrangler`, ...args]
+  const child = spawn(command, [...argv, ...vars], {
     cwd: ROOT,
     // Own process group, so stop() can signal wrangler and the workerd it spawns together.
     detached: true,

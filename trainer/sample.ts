@@ -19,9 +19,9 @@ import { sampleLatent } from '../shared/latent/latent'
 import { renderGridPng } from '../shared/render/render'
 import { assertUint32 } from '../shared/latent/rng'
 import { readArtifact } from './export/artifact'
-import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
+import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
+import { parseFlags, type FlagTable } from './flags'
 import {
-  assertWritableFile,
   checkDigit,
   DEFAULT_MODEL_DIR,
   parseDigit,
@@ -72,14 +72,28 @@ export function float32LeBytes(values: Float32Array): Uint8Array {
   return bytes
 }
 
+/** `npm run sample`'s flags: the same table parses them and prints `--help`. */
+export const SAMPLE_FLAGS = {
+  model: { value: 'DIR', default: DEFAULT_MODEL_DIR, description: 'generator artifact folder' },
+  n: {
+    value: 'N',
+    required: true,
+    description: `samples: up to ${MAX_SAMPLES_F32} (.f32) or ${MAX_SAMPLES_PNG} (.png)`,
+  },
+  out: { value: 'FILE', required: true, description: '.f32 (float32 [N, 784]) or .png (a grid)' },
+  seedStart: { value: 'S', default: 0, description: 'seed of the first sample (then S+1, …)' },
+  digit: {
+    value: 'D',
+    shownDefault: 'each seed picks its own',
+    description: 'class to draw for every seed, 0..9 (conditional models only)',
+  },
+} as const satisfies FlagTable
+
 /** The command: check every flag and the output path, read the model, sample, write atomically. */
 export async function main(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, {
-    model: 'string',
-    n: 'string',
-    out: 'string',
-    seedStart: 'string',
-    digit: 'string',
+  const flags = parseFlags(argv, SAMPLE_FLAGS, {
+    usage: 'npm run sample -- --n N --out FILE [flags]',
+    summary: "Writes the generator's outputs for N consecutive seeds as float32 or a PNG grid.",
   })
   const out = requireFlag(flags, 'out')
   const format = out.endsWith('.png') ? 'png' : out.endsWith('.f32') ? 'f32' : null
@@ -89,9 +103,11 @@ export async function main(argv: string[]): Promise<void> {
   const max = format === 'png' ? MAX_SAMPLES_PNG : MAX_SAMPLES_F32
   const n = parseNumber('n', requireFlag(flags, 'n'), { min: 1, max, integer: true })
   const seedStart =
-    typeof flags.seedStart === 'string' ? parseSeed('seed-start', flags.seedStart) : 0
+    typeof flags.seedStart === 'string'
+      ? parseSeed('seed-start', flags.seedStart)
+      : SAMPLE_FLAGS.seedStart.default
   const digit = typeof flags.digit === 'string' ? parseDigit(flags.digit) : undefined
-  const modelDir = typeof flags.model === 'string' ? flags.model : DEFAULT_MODEL_DIR
+  const modelDir = flags.model ?? SAMPLE_FLAGS.model.default
   assertWritableFile('out', out)
 
   const generator = createGenerator(readArtifact(modelDir), { kernel: loadKernel() })

@@ -8,7 +8,7 @@
  *   npm run train -- --loss wgan-gp --out runs/wgan                    # WGAN-GP critic
  *
  * Writes into --out: config.json, metrics.jsonl, samples/step-XXXXXX.png, checkpoint/, and at the
- * end generator/ (the edge's artifact), generator.onnx and losses.png. Ctrl-C checkpoints first.
+ * end generator/ (the edge's artifact), generator.onnx and losses.svg. Ctrl-C checkpoints first.
  *
  * The steps themselves run in a step engine (engine/step-engine.ts, chosen by
  * trainer/engines/create.ts); this file only sequences them. The tfjs GAN built here is the run's
@@ -83,6 +83,9 @@ function setUp(argv: string[]): RunSetup {
     if (parsed.explicit.webgpuStep) checkWebgpuStep(config)
   }
   config = { ...config, out: config.out || defaultRunDir() }
+  // Checked before any work, but created only with the run's first file (writeConfig, after the
+  // backend is up): a run that fails its checks leaves no empty folder.
+  prepareRunDir(config.out, checkpoint !== undefined)
 
   let data
   try {
@@ -252,8 +255,7 @@ async function main(): Promise<void> {
   const { config, checkpoint, data, count, steps, startStep } = setUp(process.argv.slice(2))
   const out = config.out
 
-  // --- backend and output folder -----------------------------------------------------------------
-  prepareRunDir(out, checkpoint !== undefined)
+  // --- backend ----------------------------------------------------------------------------------
   const { choice, healthCheck } = await startBackend(config)
   console.log(`backend: ${choice.backend} (${choice.reason})`)
   console.log(`config:\n${formatConfig(config)}`)
@@ -320,10 +322,11 @@ async function main(): Promise<void> {
   )
   console.log(
     `BatchNorm re-estimated over ${config.bnBatches}×${BN_BATCH} latents: inference vs training-mode mean |Δpixel| ` +
-      `${result.bnAfter.meanAbsDiff.toFixed(4)} (with the training EMA: ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
+      `${result.bnAfter.meanAbsDiff.toFixed(4)} ` +
+      `(with the moving statistics from training: ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
   console.log(
-    `wrote ${out}/generator/, generator.onnx, losses.png, metrics.jsonl, samples/, checkpoint/`,
+    `wrote ${out}/generator/, generator.onnx, losses.svg, metrics.jsonl, samples/, checkpoint/`,
   )
   disposeGan(gan)
 }

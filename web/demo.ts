@@ -1,6 +1,6 @@
 /**
  * @module web/demo
- * The demo page's script (bundled by tools/build-web.ts, served by edge/demo.ts). It fetches the model
+ * The demo page's script (bundled by tools/build-web.ts, served by edge/routes/demo.ts). It fetches the model
  * payload once, decodes and checks it with the shared engine, then renders every change of the
  * controls into a canvas within the same frame: the digit or the 8 × 8 grid, moved along the walk
  * to the target seed and along the latent directions. The state goes back into the URL after each
@@ -224,6 +224,8 @@ async function loadEngine(): Promise<Engine> {
   // The WebAssembly kernel gives the same bits as the JS path, only faster; a browser without
   // wasm SIMD falls back to JS.
   const kernel = await WebAssembly.compile(KERNEL_BYTES).catch(() => undefined)
+  // Which path draws the digits, for the end-to-end test to check.
+  canvas.dataset.kernel = kernel === undefined ? 'js' : 'wasm'
   const generator = createGenerator(decodeWeights(config.manifest, payload), { kernel })
   return createEngine(generator, () => performance.now())
 }

@@ -1,16 +1,20 @@
 /**
  * @module test/e2e/demo
- * The demo page in a real browser: Debian's Chromium (`/usr/bin/chromium`, installed by .ci/run;
- * never a downloaded build) driven by playwright-core against `wrangler dev`. The digits the page
- * draws with the shared engine must equal, pixel for pixel, the PNGs the worker serves for the same
- * state: `/generate` for a seed, `/interpolate` halfway along a walk, `/grid` for the 8 × 8 view;
- * Chromium's own decoder plays the `/interpolate` APNG with every frame.
- * Controls are driven by keyboard where a user would. A screenshot lands in test-results/demo.png.
+ * The demo page in a real browser: Chromium from npm (`@sparticuz/chromium`, or the user's own
+ * via DIGIT_GAN_CHROMIUM; test/support/browser.ts) driven by playwright-core against
+ * `wrangler dev`. The digits the page draws with the shared engine — on its WebAssembly kernel —
+ * must equal, pixel for pixel, the PNGs the worker serves for the same state: `/generate` for a
+ * seed, `/interpolate` halfway along a walk, `/grid` for the 8 × 8 view; Chromium's own decoder
+ * plays the `/interpolate` APNG with every frame. The page also gets a WebGPU adapter
+ * (SwiftShader's software Vulkan, from the same package) and runs a compute pass on it.
+ * Without a browser or an adapter these tests skip and say why; with DIGIT_GAN_STRICT=1 (CI) they
+ * fail instead. Controls are driven by keyboard where a user would. A screenshot lands in
+ * test-results/demo.png.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+/// <reference types="@webgpu/types" />
+import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevServer } from '../../tools/dev-server'
 import type { DevServer } from '../../tools/dev-server'
@@ -18,27 +22,21 @@ import manifest from '../../models/default/manifest.json'
 import { seedLabel } from '../../shared/latent/condition'
 import { classCount, type NetworkSpec } from '../../shared/model/spec'
 import { decodePng } from '../edge/png-decode'
+import { openPage, startBrowser } from '../support/browser'
+import { unavailable } from '../support/strict'
 
-const CHROMIUM = '/usr/bin/chromium'
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 
 /** The served model's classes (0: unconditional); a walk holds the digit of its start seed. */
 const CLASSES = classCount(manifest.model.generator as NetworkSpec)
 const WALK_DIGIT = CLASSES > 0 ? `&digit=${seedLabel(1234, CLASSES)}` : ''
 
+const start = await startBrowser('demo page tests')
+
 let server: DevServer
-let browser: Browser
 let page: Page
 /** Errors the page logged or threw (a CSP violation shows up here too). */
-const pageErrors: string[] = []
+let pageErrors: string[] = []
 
 /** The canvas as grey pixels, after checking it is opaque grey (R = G = B, A = 255). */
 async function canvasGray(): Promise<{ width: number; height: number; pixels: Uint8Array }> {
@@ -62,32 +60,67 @@ async function fetchPng(path: string): Promise<ReturnType<typeof decodePng>> {
   return decodePng(new Uint8Array(await res.arrayBuffer()))
 }
 
+/** What the page's WebGPU check found: no adapter, or a compute pass's output and errors. */
+type GpuCheck = { error: string } | { architecture: string; values: number[]; errors: string[] }
+
+/** Runs in the page: `v[i] = 2 v[i] + 1` over [0, 1, 2, 3] on the page's WebGPU adapter. */
+async function gpuCheck(): Promise<GpuCheck> {
+  if (!('gpu' in navigator)) return { error: 'navigator.gpu is missing' }
+  const adapter = await navigator.gpu.requestAdapter()
+  if (adapter === null) return { error: 'navigator.gpu.requestAdapter() gave null' }
+  const device = await adapter.requestDevice()
+  // Validation errors do not throw: collect them.
+  const errors: string[] = []
+  device.addEventListener('uncapturederror', (e) => errors.push(e.error.message))
+  const code = `@group(0) @binding(0) var<storage, read_write> v: array<f32>;
+    @compute @workgroup_size(4) fn main(@builtin(global_invocation_id) i: vec3u) {
+      v[i.x] = v[i.x] * 2.0 + 1.0;
+    }`
+  const pipeline = device.createComputePipeline({
+    layout: 'auto',
+    compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+  })
+  const { STORAGE, COPY_SRC, COPY_DST, MAP_READ } = GPUBufferUsage
+  const data = device.createBuffer({ size: 16, usage: STORAGE | COPY_SRC | COPY_DST })
+  const read = device.createBuffer({ size: 16, usage: MAP_READ | COPY_DST })
+  device.queue.writeBuffer(data, 0, new Float32Array([0, 1, 2, 3]))
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [{ binding: 0, resource: { buffer: data } }],
+  })
+  const encoder = device.createCommandEncoder()
+  const pass = encoder.beginComputePass()
+  pass.setPipeline(pipeline)
+  pass.setBindGroup(0, bindGroup)
+  pass.dispatchWorkgroups(1)
+  pass.end()
+  encoder.copyBufferToBuffer(data, 0, read, 0, 16)
+  device.queue.submit([encoder.finish()])
+  await read.mapAsync(GPUMapMode.READ)
+  const values = Array.from(new Float32Array(read.getMappedRange()))
+  device.destroy()
+  return { architecture: adapter.info.architecture, values, errors }
+}
+
 /** Waits until the canvas shows exactly the state with this canonical query. */
 async function rendered(query: string): Promise<void> {
   await page.waitForSelector(`canvas#view[data-rendered="${query}"]`, { timeout: 15_000 })
 }
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Expected Debian's Chromium at ${CHROMIUM}: apt-get install -y chromium`)
-  }
-  const [started, launched] = await Promise.all([
-    startDevServer(),
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }),
-  ])
-  server = started
-  browser = launched
-  page = await browser.newPage({ viewport: { width: 1000, height: 760 } })
-  page.on('pageerror', (err) => pageErrors.push(err.message))
-  page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()))
-})
-
 afterAll(async () => {
-  await browser?.close()
+  if ('browser' in start) await start.browser.close()
   await server?.stop()
 })
 
-describe('the demo page in Chromium', () => {
+describe.skipIf(start.skipReason !== '')('the demo page in Chromium', () => {
+  beforeAll(async () => {
+    if (!('browser' in start)) return
+    server = await startDevServer()
+    const opened = await openPage(start.browser)
+    page = opened.page
+    pageErrors = opened.errors
+  })
+
   it('should render a typed seed exactly as /generate does, and put it in the URL', async () => {
     await page.goto(`${server.url}/?seed=42`)
     await rendered('seed=42')
@@ -101,6 +134,16 @@ describe('the demo page in Chromium', () => {
     const label = CLASSES > 0 ? `Seed 1234, digit ${seedLabel(1234, CLASSES)}` : 'Seed 1234'
     expect(await page.getAttribute('#view', 'aria-label')).toBe(label)
     await expect.poll(() => page.textContent('#timing')).toMatch(/ms per image/)
+    // the engine ran on the WebAssembly kernel, not the JS fallback
+    expect(await page.getAttribute('#view', 'data-kernel')).toBe('wasm')
+  })
+
+  it('should get a WebGPU adapter in the page and run a compute pass on it', async (ctx) => {
+    const result = await page.evaluate(gpuCheck)
+    if ('error' in result) return ctx.skip(unavailable('WebGPU page test', result.error))
+    console.log(`WebGPU adapter in the page: ${result.architecture}`)
+    expect(result.errors).toEqual([])
+    expect(result.values).toEqual([1, 3, 5, 7])
   })
 
   it('should walk to the target seed with the slider, by keyboard', async () => {

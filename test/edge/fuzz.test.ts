@@ -10,7 +10,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../edge/app'
-import { SCRIPT_PATH } from '../../edge/demo'
+import { SCRIPT_PATH } from '../../edge/routes/demo'
 import { createModelLoader } from '../../edge/model'
 import cganManifest from '../fixtures/tiny-cgan/manifest.json'
 import cganWeights from '../fixtures/tiny-cgan/weights.bin'

@@ -69,10 +69,13 @@ describe('npm run train', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/backend: wasm/)
     expect(r.stdout).toMatch(/step 4: dLoss \d\.\d{4} dAcc \d\.\d\d gLoss \d\.\d{4} [\d.]+ms/)
+    // BatchNorm's moving statistics, not --ema's weight average (off here): no "EMA" in the log.
+    expect(r.stdout).toMatch(/\(with the moving statistics from training: \d\.\d{4}\)/)
+    expect(r.stdout).not.toMatch(/EMA/)
     for (const f of [
       'config.json',
       'metrics.jsonl',
-      'losses.png',
+      'losses.svg',
       'generator.onnx',
       'generator/manifest.json',
       'generator/weights.bin',

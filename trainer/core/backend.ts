@@ -102,7 +102,8 @@ export async function initBackend(name: BackendName): Promise<BackendChoice> {
         backend: 'wasm',
         reason:
           `auto: tfjs-node is not installed; wasm (${choice.reason}) beats webgpu for this MLP ` +
-          '(H100: ~143 vs ~295 ms/step), pass --backend webgpu to use a GPU anyway',
+          '(per-dispatch overhead dominates, even on an H100); ' +
+          'pass --backend webgpu to use a GPU anyway',
       }
     }
     default:

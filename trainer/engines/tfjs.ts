@@ -7,7 +7,7 @@
  * The GAN it trains is the one it was given, so its state is that GAN's variables.
  * @example const engine = new TfjsEngine(gan, config.dSteps, batches)
  */
-import type { EngineState, LossTotals, StepEngine } from '../../engine/step-engine'
+import { LossSums, type EngineState, type LossTotals, type StepEngine } from '../../engine/step-engine'
 import { discriminatorStep, generatorStep, type Gan } from '../core/gan'
 import { readGanState, writeGanState } from '../core/gan-state'
 import { tf } from '../core/tf'
@@ -18,7 +18,7 @@ const IMAGE_SIZE = 784
 /** trainer/core/gan.ts's steps behind the step-engine seam. */
 export class TfjsEngine implements StepEngine {
   readonly description = 'tfjs ops'
-  private sums: LossTotals = { dLoss: 0, dAcc: 0, gLoss: 0, steps: 0 }
+  private readonly losses = new LossSums()
 
   constructor(
     private readonly gan: Gan,
@@ -42,18 +42,13 @@ export class TfjsEngine implements StepEngine {
         dAcc += r.dAcc / dSteps
       }
       const { gLoss } = await generatorStep(gan, step)
-      this.sums.dLoss += dLoss
-      this.sums.dAcc += dAcc
-      this.sums.gLoss += gLoss
-      this.sums.steps += 1
+      this.losses.add(dLoss, dAcc, gLoss)
       this.step += 1
     }
   }
 
   async readLosses(): Promise<LossTotals> {
-    const out = this.sums
-    this.sums = { dLoss: 0, dAcc: 0, gLoss: 0, steps: 0 }
-    return out
+    return this.losses.take()
   }
 
   exportState(): Promise<EngineState> {

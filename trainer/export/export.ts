@@ -1,27 +1,32 @@
 /**
  * @module trainer/export/export
  * Turns a trained GAN into the run's deliverables: `generator/` (the artifact the edge serves),
- * `generator.onnx` and `losses.png`.
+ * `generator.onnx`, `losses.svg` (the loss chart, shared/render/loss-chart), and with
+ * `--single-file` also `generator.dgm`, the same model
+ * as one file (shared/model/model-file).
  *
  * BatchNorm statistics: the edge runs BN in inference mode (that is what makes a seed
- * deterministic), so the moving statistics must be good population estimates. The EMA kept during
- * training (momentum 0.8, i.e. roughly the last 5 batches of 64, from weights that were still
- * moving) is not; export re-estimates them as the exact average over `bnBatches` batches of 256
- * fresh latents with the final weights, and records how close inference-mode samples then are to
- * training-mode ones (mean absolute pixel difference on the same 256 latents, pixels in [-1, 1]).
+ * deterministic), so the moving statistics must be good population estimates. The moving
+ * average kept during training (Keras momentum 0.8, i.e. roughly the last 5 batches of 64, from
+ * weights that were still changing) is not; export re-estimates them as the exact average over
+ * `bnBatches` batches of 256 fresh latents with the final weights, and records how close
+ * inference-mode samples then are to training-mode ones (mean absolute pixel difference on the
+ * same 256 latents, pixels in [-1, 1]).
  *
  * Also a command, re-exporting a run from its checkpoint (e.g. with another dtype):
  *   npm run export -- --run runs/smoke [--dtype q8] [--bn-batches 50] [--backend wasm]
+ *     [--single-file]
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DTYPES, type Dtype, type Manifest } from '../../shared/model/weights'
 import { sampleLatents } from '../../shared/latent/latent'
-import { writeArtifact } from './artifact'
-import { renderLossChart, type LossPoint } from './chart'
+import { renderLossChart, type LossPoint } from '../../shared/render/loss-chart'
+import { writeArtifact, writeModelFile } from './artifact'
 import { loadCheckpoint, restoreGan } from '../run/checkpoint'
-import { parseFlags, parseNumber, runMain, UsageError, writeFileAtomic } from '../cli'
+import { assertWritableDir, parseNumber, runMain, UsageError, writeFileAtomic } from '../cli'
 import { isEntry } from '../entry'
+import { parseFlags, type FlagTable } from '../flags'
 import { DEFAULT_CONFIG, type TrainConfig } from '../config'
 import { createGan, disposeGan, labelRows, seedLabels, type Gan } from '../core/gan'
 import { loadAverage } from '../core/ema'
@@ -136,6 +141,9 @@ export function readMetrics(runDir: string): LossPoint[] {
     .map((line) => JSON.parse(line) as LossPoint)
 }
 
+/** The single-file model `exportRun` writes beside `generator/` when asked. */
+export const MODEL_FILE = 'generator.dgm'
+
 /** What `exportRun` wrote and measured. */
 export interface ExportResult {
   manifest: Manifest
@@ -146,15 +154,17 @@ export interface ExportResult {
 }
 
 /**
- * Re-estimates BN statistics, then writes `generator/`, `generator.onnx` and `losses.png` into
- * `runDir`. With a weight average (`--ema`), G's weights are first replaced by the average, and
- * the statistics re-estimated for those. Mutates G (checkpoint first if training continues).
+ * Re-estimates BN statistics, then writes `generator/`, `generator.onnx` and `losses.svg` into
+ * `runDir` (and `generator.dgm` with `singleFile`). With a weight average (`--ema`), G's weights
+ * are first replaced by the average, and the statistics re-estimated for those. Mutates G
+ * (checkpoint first if training continues).
  */
 export async function exportRun(
   runDir: string,
   gan: Gan,
   info: RunInfo,
   dtype: Dtype = info.config.dtype,
+  { singleFile = false }: { singleFile?: boolean } = {},
 ): Promise<ExportResult> {
   if (gan.gAverage) loadAverage(gan.gAverage, gan.g)
   const bnBefore = await batchNormCheck(gan)
@@ -181,38 +191,58 @@ export async function exportRun(
       ...(fidelity ? { dtypeFidelity: fidelity } : {}),
     },
   })
+  // Packed from the folder just written, so the one file is byte for byte the same model.
+  if (singleFile) writeModelFile(join(runDir, 'generator'), join(runDir, MODEL_FILE))
   writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(gan.model, tensors))
-  writeFileAtomic(join(runDir, 'losses.png'), renderLossChart(readMetrics(runDir)))
+  writeFileAtomic(join(runDir, 'losses.svg'), renderLossChart(readMetrics(runDir)))
   return { manifest, bnBefore, bnAfter, fidelity }
 }
 
+/** `npm run export`'s flags: the same table parses them and prints `--help`. */
+export const EXPORT_FLAGS = {
+  run: { value: 'DIR', required: true, description: 'training run folder (its checkpoint/)' },
+  dtype: {
+    value: DTYPES.join('|'),
+    shownDefault: "the run's --dtype",
+    description: "storage of the exported generator's kernels",
+  },
+  bnBatches: {
+    value: 'N',
+    shownDefault: "the run's --bn-batches",
+    description: 'batches of 256 latents re-estimating BatchNorm',
+  },
+  backend: { value: BACKENDS.join('|'), default: 'auto', description: 'tfjs backend' },
+  singleFile: {
+    type: 'boolean',
+    description: 'also write generator.dgm, the same model in one file',
+  },
+} as const satisfies FlagTable
+
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), {
-    run: 'string',
-    dtype: 'string',
-    bnBatches: 'string',
-    backend: 'string',
+  const flags = parseFlags(process.argv.slice(2), EXPORT_FLAGS, {
+    usage: 'npm run export -- --run DIR [flags]',
+    summary: 'Re-exports a run from its checkpoint: generator/, generator.onnx and losses.svg.',
   })
-  const runDir = flags.run as string | undefined
+  const runDir = flags.run
   if (!runDir) throw new UsageError('Expected --run DIR (a training run folder), but got none.')
   const dtype = (flags.dtype ?? undefined) as Dtype | undefined
   if (dtype !== undefined && !DTYPES.includes(dtype)) {
     throw new UsageError(`Expected --dtype to be one of ${DTYPES.join(', ')}, but got '${dtype}'.`)
   }
-  const backend = (flags.backend ?? 'auto') as BackendName
+  const backend = (flags.backend ?? EXPORT_FLAGS.backend.default) as BackendName
   if (!BACKENDS.includes(backend)) {
     throw new UsageError(
       `Expected --backend to be one of ${BACKENDS.join(', ')}, but got '${backend}'.`,
     )
   }
+  const bnBatches =
+    flags.bnBatches === undefined
+      ? undefined
+      : parseNumber('bn-batches', flags.bnBatches, { min: 1, integer: true })
   const checkpoint = loadCheckpoint(runDir)
+  assertWritableDir('run', runDir)
   const config = { ...DEFAULT_CONFIG, ...checkpoint.meta.config } // older runs lack newer keys
-  if (flags.bnBatches !== undefined) {
-    config.bnBatches = parseNumber('bn-batches', flags.bnBatches as string, {
-      min: 1,
-      integer: true,
-    })
-  }
+  if (bnBatches !== undefined) config.bnBatches = bnBatches
   const choice = await initBackend(backend)
   const gan = createGan(config, checkpoint.model)
   restoreGan(gan, checkpoint)
@@ -222,11 +252,14 @@ async function main(): Promise<void> {
     gan,
     { ...meta, config, steps: meta.step },
     dtype ?? config.dtype,
+    { singleFile: flags.singleFile === true },
   )
   console.log(
     `exported ${join(runDir, 'generator')} (${result.manifest.dtype}, step ${meta.step}, backend ${choice.backend}); ` +
-      `BN train-vs-inference mean |Δ| ${result.bnAfter.meanAbsDiff.toFixed(4)} (EMA ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
+      `BN train-vs-inference mean |Δ| ${result.bnAfter.meanAbsDiff.toFixed(4)} ` +
+      `(with the moving statistics from training ${result.bnBefore.meanAbsDiff.toFixed(4)})`,
   )
+  if (flags.singleFile) console.log(`wrote ${join(runDir, MODEL_FILE)}: the same model, one file`)
   const f = result.fidelity
   if (f) {
     console.log(

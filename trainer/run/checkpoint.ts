@@ -10,10 +10,11 @@
  * `(seed, step)` (trainer/core/seed.ts), so restoring the step restores the stream.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ModelSpec } from '../../shared/model/spec'
 import type { TrainConfig } from '../config'
+import { makeDirs } from '../cli'
 import type { Gan } from '../core/gan'
 import { ganVariables, GanStateError, writeGanState } from '../core/gan-state'
 
@@ -102,7 +103,7 @@ export async function saveCheckpoint(
   const tmp = join(runDir, `.${CHECKPOINT_DIR}.${process.pid}.tmp`)
   const old = join(runDir, `.${CHECKPOINT_DIR}.${process.pid}.old`)
   rmSync(tmp, { recursive: true, force: true })
-  mkdirSync(tmp, { recursive: true })
+  makeDirs(tmp) // not mkdirSync's recursive mode: it can spin forever (trainer/cli.ts)
   try {
     // The payload is little-endian f32 because every platform tfjs runs on is little-endian.
     writeFileSync(join(tmp, TENSORS_FILE), payload)

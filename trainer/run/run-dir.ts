@@ -4,19 +4,9 @@
  * resumed run's saved config with the new command line. Everything here validates before the
  * first write, so a bad command leaves an existing run untouched.
  */
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { UsageError, writeFileAtomic } from '../cli'
+import { assertWritableDir, UsageError, writeFileAtomic } from '../cli'
 import { DEFAULT_CONFIG, RUN_DEFINING_KEYS, type TrainConfig } from '../config'
 
 export const METRICS_FILE = 'metrics.jsonl'
@@ -79,35 +69,22 @@ export function resumeConfig(
 
 /**
  * Makes sure `out` can hold a run: creatable, writable, and (for a fresh run) not already
- * holding one. Throws a UsageError naming the folder otherwise; writes nothing of the run.
+ * holding one. Throws a UsageError naming the folder otherwise. Creates nothing: the folder
+ * appears with the run's first file (`writeConfig`), after every check has passed, so a run that
+ * fails its checks (a backend without an adapter, say) leaves no empty folder behind.
  */
 export function prepareRunDir(out: string, resuming: boolean): void {
-  if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) {
-      throw new UsageError(`Expected --out ${out} to be a folder, but it is a file.`)
-    }
-    if (
-      !resuming &&
-      readdirSync(out).some((f) => ['checkpoint', 'generator', METRICS_FILE].includes(f))
-    ) {
-      throw new UsageError(
-        `Expected --out ${out} to be new or empty, but it holds a run; continue it with --resume ${out} or pick another --out.`,
-      )
-    }
+  if (
+    existsSync(out) &&
+    statSync(out).isDirectory() &&
+    !resuming &&
+    readdirSync(out).some((f) => ['checkpoint', 'generator', METRICS_FILE].includes(f))
+  ) {
+    throw new UsageError(
+      `Expected --out ${out} to be new or empty, but it holds a run; continue it with --resume ${out} or pick another --out.`,
+    )
   }
-  try {
-    mkdirSync(out, { recursive: true })
-    accessSync(out, constants.W_OK)
-    // access() can pass on a read-only mount; writing a probe file is the real test.
-    const probe = join(out, `.write-test.${process.pid}`)
-    writeFileSync(probe, '')
-    rmSync(probe, { force: true })
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
-    throw new UsageError(`Expected --out ${out} to be a writable folder, but got ${code}.`, {
-      cause: err,
-    })
-  }
+  assertWritableDir('out', out)
 }
 
 /** Writes the resolved config next to the outputs. */

@@ -5,7 +5,8 @@
  * permutation is a permutation, the normals are standard; then on the device, the WGSL against
  * its TypeScript twin — Philox and the permutation bit for bit, the normals to float32 rounding —
  * and the D update's input kernel against a host gather of the same images and draws. The device
- * half skips, saying why, where no WebGPU adapter exists (see webgpu-setup.ts).
+ * half skips, saying why, where no WebGPU adapter exists (see webgpu-setup.ts), or fails with
+ * DIGIT_GAN_STRICT=1 (CI).
  */
 /// <reference types="@webgpu/types" />
 import { afterAll, describe, expect, it } from 'vitest'
@@ -26,7 +27,7 @@ import {
 } from '../../../engine/webgpu/random'
 import { initBackend } from '../../../trainer/core/backend'
 import { Xoshiro128 } from '../../../shared/latent/rng'
-import { startWebgpu } from './webgpu-setup'
+import { startWebgpu, WEBGPU_TIMEOUT_MS } from './webgpu-setup'
 
 const skipReason = await startWebgpu('on-device randomness tests')
 
@@ -118,7 +119,7 @@ async function runKernel(
   return out
 }
 
-describe.skipIf(skipReason !== '')('counter-based randomness (WGSL on the device)', () => {
+describe.skipIf(skipReason !== '')('counter-based randomness (WGSL on the device)', { timeout: WEBGPU_TIMEOUT_MS }, () => {
   it('should match the host twin: Philox and the permutation exactly, normals to f32', async () => {
     const { tfjsDevice } = await import('../../../trainer/engines/webgpu-fused')
     await initBackend('webgpu')

@@ -1,14 +1,16 @@
 /**
  * @module test/trainer/export/export
  * Export: BatchNorm re-estimation makes inference-mode samples match training-mode ones, and the
- * written artifact, run by the edge's TS forward pass, matches the tfjs generator.
+ * written artifact (folder and single file), run by the edge's TS forward pass, matches the tfjs
+ * generator.
  */
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGenerator } from '../../../shared/inference/forward'
 import { sampleLatents } from '../../../shared/latent/latent'
+import { decodeModelFile } from '../../../shared/model/model-file'
 import { readArtifact } from '../../../trainer/export/artifact'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../trainer/config'
 import { BatchSampler, gatherBatch } from '../../../trainer/run/data'
@@ -50,7 +52,8 @@ describe('export', () => {
     // Pixels live in [-1, 1]; 0.05 mean |Δ| is about 6 grey levels of 255. The floor is the
     // training-mode side's own noise: 256 samples estimate the batch statistics.
     console.log(
-      `BN check: mean |Δ| ${before.meanAbsDiff.toFixed(4)} with the EMA, ${after.meanAbsDiff.toFixed(4)} re-estimated`,
+      `BN check: mean |Δ| ${before.meanAbsDiff.toFixed(4)} with the moving statistics from ` +
+        `training, ${after.meanAbsDiff.toFixed(4)} re-estimated`,
     )
     expect(after.meanAbsDiff).toBeLessThan(0.05)
     expect(after.meanAbsDiff).toBeLessThan(before.meanAbsDiff)
@@ -58,23 +61,24 @@ describe('export', () => {
 
   it('should write an artifact whose TS forward pass matches tfjs within 1e-4', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'digit-gan-export-'))
-    const result = await exportRun(dir, gan, {
-      config,
-      backend: 'wasm',
-      steps: 6,
-      wallTimeSec: 1,
-      imagesSeen: 192,
-    })
+    const info = { config, backend: 'wasm', steps: 6, wallTimeSec: 1, imagesSeen: 192 }
+    const result = await exportRun(dir, gan, info, config.dtype, { singleFile: true })
     expect(result.manifest.training).toMatchObject({ steps: 6, backend: 'wasm', imagesSeen: 192 })
     for (const f of [
       'generator/manifest.json',
       'generator/weights.bin',
       'generator.onnx',
-      'losses.png',
+      'losses.svg',
+      'generator.dgm',
     ]) {
       expect(existsSync(join(dir, f))).toBe(true)
     }
-    const generator = createGenerator(readArtifact(join(dir, 'generator')))
+    const artifact = readArtifact(join(dir, 'generator'))
+    // --single-file: the same manifest and tensors in one file.
+    const single = decodeModelFile(readFileSync(join(dir, 'generator.dgm')))
+    expect(single.manifest).toEqual(artifact.manifest)
+    expect(single.tensors).toEqual(artifact.tensors)
+    const generator = createGenerator(artifact)
     const z = sampleLatents(0, 32, 100)
     const expected = await generateImages(gan, z)
     let worst = 0

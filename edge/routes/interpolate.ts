@@ -1,5 +1,5 @@
 /**
- * @module edge/interpolate
+ * @module edge/routes/interpolate
  * `GET /interpolate?from=&to=&digit=&steps=&scale=&format=`: a walk along the great circle between
  * the latents of two seeds (see shared/render/interpolate). `format=png` (default) is one strip of `steps`
  * digits in a row, no padding; `format=apng` is an animated PNG of the same digits that loops
@@ -12,14 +12,14 @@
  * `from` and `to` are required (a walk between two random seeds would need two `X-Seed` headers
  * to be reproducible), so every response names its bytes and is cached like a seeded `/generate`.
  */
-import type { Hono, MiddlewareHandler } from 'hono'
+import { Hono } from 'hono'
 import { validator } from 'hono/validator'
-import { seedLabel } from '../shared/latent/condition'
-import { renderInterpolationApng, renderInterpolationPng } from '../shared/render/interpolate'
-import type { AppEnv } from './app'
-import { fixedImageResponse } from './png-response'
-import { checkDigit, DIGIT, parseQuery, SCALE, SEED } from './query'
-import type { EnumParam, IntParam } from './query'
+import { seedLabel } from '../../shared/latent/condition'
+import { renderInterpolationApng, renderInterpolationPng } from '../../shared/render/interpolate'
+import type { AppEnv, WithModel } from '../app-env'
+import { fixedImageResponse } from '../png-response'
+import { checkDigit, DIGIT, parseQuery, SCALE, SEED } from '../query'
+import type { EnumParam, IntParam } from '../query'
 
 /** Both ends of the walk: any uint32 seed, required. */
 export const ENDPOINT = { ...SEED, required: true } as const satisfies IntParam
@@ -37,13 +37,12 @@ const PARAMS = {
   format: FORMAT,
 } as const
 /**
- * Adds `GET /interpolate` to the app; `withModel` is the app's middleware that sets `c.var.model`.
- * @example
- * addInterpolateRoute(app, withModel)
- * await app.request('/interpolate?from=1&to=2&steps=8') // 224 × 28 PNG
+ * `GET /interpolate`; `withModel` is the app's middleware that sets `c.var.model`.
+ * @example app.route('/', interpolateRoutes(withModel))
  */
-export function addInterpolateRoute(app: Hono<AppEnv>, withModel: MiddlewareHandler<AppEnv>) {
-  app.get(
+export function interpolateRoutes(withModel: WithModel): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>()
+  routes.get(
     '/interpolate',
     validator('query', parseQuery(PARAMS)),
     withModel,
@@ -68,4 +67,5 @@ export function addInterpolateRoute(app: Hono<AppEnv>, withModel: MiddlewareHand
       })
     },
   )
+  return routes
 }

@@ -1,13 +1,13 @@
 /**
- * @module test/edge/bench-routes
+ * @module test/edge/routes/bench
  * The `/__bench` routes exist only with `BENCH=1`, and the control route differs from /generate
  * only in skipping the render, which is what makes the throughput ratio meaningful.
  */
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../edge/app'
-import { createModelLoader } from '../../edge/model'
-import manifest from '../fixtures/tiny-model/manifest.json'
-import weights from '../fixtures/tiny-model/weights.bin'
+import { createApp } from '../../../edge/app'
+import { createModelLoader } from '../../../edge/model'
+import manifest from '../../fixtures/tiny-model/manifest.json'
+import weights from '../../fixtures/tiny-model/weights.bin'
 
 const app = createApp(createModelLoader(manifest, weights))
 const BENCH = { BENCH: '1' }

@@ -1,21 +1,21 @@
 /**
- * @module test/edge/demo
+ * @module test/edge/routes/demo
  * The demo page's routes inside workerd: `/` renders the validated state into the page and its
  * config block, the script and the model payload are served under content-hashed, immutable URLs,
  * and the query of `/` is as strict as every other route's.
  */
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../edge/app'
-import { PAGE_PARAMS, SCRIPT_PATH } from '../../edge/demo'
-import type { DemoConfig } from '../../shared/render/demo-state'
-import { createModelLoader } from '../../edge/model'
-import { IMMUTABLE } from '../../edge/png-response'
-import demoScript from '../../dist-web/demo.js'
-import { DIRECTION_COUNT, directionParam, formatDirection, stateQuery } from '../../shared/render/demo-state'
-import type { DemoState } from '../../shared/render/demo-state'
-import manifest from '../fixtures/tiny-model/manifest.json'
-import weights from '../fixtures/tiny-model/weights.bin'
-import { expectBadRequest } from './bad-request'
+import { createApp } from '../../../edge/app'
+import { PAGE_PARAMS, SCRIPT_PATH } from '../../../edge/routes/demo'
+import type { DemoConfig } from '../../../shared/render/demo-state'
+import { createModelLoader } from '../../../edge/model'
+import { IMMUTABLE } from '../../../edge/png-response'
+import demoScript from '../../../dist-web/demo.js'
+import { DIRECTION_COUNT, directionParam, formatDirection, stateQuery } from '../../../shared/render/demo-state'
+import type { DemoState } from '../../../shared/render/demo-state'
+import manifest from '../../fixtures/tiny-model/manifest.json'
+import weights from '../../fixtures/tiny-model/weights.bin'
+import { expectBadRequest } from '../bad-request'
 
 const app = createApp(createModelLoader(manifest, weights))
 const SHA = manifest.payload.sha256

@@ -1,24 +1,24 @@
 /**
- * @module test/edge/demo-conditional
+ * @module test/edge/routes/demo-conditional
  * The demo page on a conditional model (test/fixtures/tiny-cgan/) inside workerd: the digit
  * selector exists only for such a model, `digit` travels through the page state, its URL and the
  * API links; and the page's engine (web/engine, the code the browser runs) draws exactly the
  * worker's `/generate`, `/grid` and `/interpolate` pixels, with and without a chosen digit.
  */
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../edge/app'
-import type { DemoConfig } from '../../shared/render/demo-state'
-import { createModelLoader } from '../../edge/model'
-import { createGenerator } from '../../shared/inference/forward'
-import { decodeWeights } from '../../shared/model/weights'
-import { createEngine } from '../../web/engine'
-import { stateQuery } from '../../shared/render/demo-state'
-import type { DemoState } from '../../shared/render/demo-state'
-import manifest from '../fixtures/tiny-cgan/manifest.json'
-import weights from '../fixtures/tiny-cgan/weights.bin'
-import plainManifest from '../fixtures/tiny-model/manifest.json'
-import plainWeights from '../fixtures/tiny-model/weights.bin'
-import { decodePng } from './png-decode'
+import { createApp } from '../../../edge/app'
+import type { DemoConfig } from '../../../shared/render/demo-state'
+import { createModelLoader } from '../../../edge/model'
+import { createGenerator } from '../../../shared/inference/forward'
+import { decodeWeights } from '../../../shared/model/weights'
+import { createEngine } from '../../../web/engine'
+import { stateQuery } from '../../../shared/render/demo-state'
+import type { DemoState } from '../../../shared/render/demo-state'
+import manifest from '../../fixtures/tiny-cgan/manifest.json'
+import weights from '../../fixtures/tiny-cgan/weights.bin'
+import plainManifest from '../../fixtures/tiny-model/manifest.json'
+import plainWeights from '../../fixtures/tiny-model/weights.bin'
+import { decodePng } from '../png-decode'
 
 const app = createApp(createModelLoader(manifest, weights))
 const plain = createApp(createModelLoader(plainManifest, plainWeights))

@@ -1,5 +1,5 @@
 /**
- * @module edge/bench-routes
+ * @module edge/routes/bench
  * Routes for `npm run bench:edge`, mounted under `/__bench` and answered only when the `BENCH`
  * binding is "1" (`wrangler dev --var BENCH:1`); otherwise they are an ordinary 404.
  *
@@ -9,19 +9,18 @@
  * - `GET /__bench/render?images=` per-image timings measured inside workerd (see edge/microbench).
  */
 import { Hono } from 'hono'
-import type { MiddlewareHandler } from 'hono'
 import { validator } from 'hono/validator'
-import { renderDigitPng } from '../shared/render/render'
-import type { AppEnv } from './app'
-import { measureRender } from './microbench'
-import { pngResponse } from './png-response'
-import { parseQuery, SCALE, SEED } from './query'
+import { renderDigitPng } from '../../shared/render/render'
+import type { AppEnv, WithModel } from '../app-env'
+import { measureRender } from '../microbench'
+import { pngResponse } from '../png-response'
+import { parseQuery, SCALE, SEED } from '../query'
 
 // Capped so one request stays a few seconds of CPU even on a slow machine.
 const IMAGES = { min: 1, max: 10_000, default: 1000 }
 
 /** The bench sub-app; `withModel` is the app's middleware that sets `c.var.model`. */
-export function benchRoutes(withModel: MiddlewareHandler<AppEnv>): Hono<AppEnv> {
+export function benchRoutes(withModel: WithModel): Hono<AppEnv> {
   const bench = new Hono<AppEnv>()
   bench.use(async (c, next) => (c.env?.BENCH === '1' ? next() : c.notFound()))
 

@@ -1,21 +1,21 @@
 /**
- * @module test/edge/interpolate
+ * @module test/edge/routes/interpolate
  * `GET /interpolate` inside workerd on the committed fixture model: the strip's end tiles are the
  * `/generate` digits of `from` and `to`, the APNG decodes to the same digits with the declared
  * frame count and sequence numbers, caching and validation behave as on `/generate`.
  */
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../edge/app'
-import { createModelLoader } from '../../edge/model'
-import { IMMUTABLE } from '../../edge/png-response'
-import { createGenerator } from '../../shared/inference/forward'
-import { FRAME_MS, HOLD_MS, renderInterpolation } from '../../shared/render/interpolate'
-import { decodeWeights } from '../../shared/model/weights'
-import manifest from '../fixtures/tiny-model/manifest.json'
-import weights from '../fixtures/tiny-model/weights.bin'
-import { decodeApng, decodePng } from './png-decode'
-import { sha256 } from './png-info'
-import { expectBadRequest } from './bad-request'
+import { createApp } from '../../../edge/app'
+import { createModelLoader } from '../../../edge/model'
+import { IMMUTABLE } from '../../../edge/png-response'
+import { createGenerator } from '../../../shared/inference/forward'
+import { FRAME_MS, HOLD_MS, renderInterpolation } from '../../../shared/render/interpolate'
+import { decodeWeights } from '../../../shared/model/weights'
+import manifest from '../../fixtures/tiny-model/manifest.json'
+import weights from '../../fixtures/tiny-model/weights.bin'
+import { decodeApng, decodePng } from '../png-decode'
+import { sha256 } from '../png-info'
+import { expectBadRequest } from '../bad-request'
 
 const app = createApp(createModelLoader(manifest, weights))
 const decoded = decodeWeights(manifest, new Uint8Array(weights))

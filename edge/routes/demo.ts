@@ -1,5 +1,5 @@
 /**
- * @module edge/demo
+ * @module edge/routes/demo
  * The live demo: the page at `/` (edge/demo-page), its script at a content-hashed
  * `/demo.<hash>.js`, and the model payload at `/model/<sha256>.bin`. Script and payload URLs
  * change whenever their bytes do, so both are cached forever; the page itself names them and is
@@ -9,17 +9,18 @@
  * wrangler's `[build]` step before `wrangler dev`/`deploy` and by vitest's global setup)
  * and imported here as text (the `Text` rule in wrangler.toml).
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono'
+import { Hono } from 'hono'
+import type { Context } from 'hono'
 import { validator } from 'hono/validator'
-import { sha256Hex } from '../shared/model/weights'
-import demoScript from '../dist-web/demo.js'
-import { DIRECTION_MAX, T_MAX, VIEWS, defaultTarget, stateQuery } from '../shared/render/demo-state'
-import type { DemoState } from '../shared/render/demo-state'
-import type { AppEnv } from './app'
-import { renderDemoPage } from './demo-page'
-import { etagMatches, IMMUTABLE, randomSeed } from './png-response'
-import { checkDigit, DIGIT, parseQuery, SEED } from './query'
-import type { QueryParam } from './query'
+import { sha256Hex } from '../../shared/model/weights'
+import demoScript from '../../dist-web/demo.js'
+import { DIRECTION_MAX, T_MAX, VIEWS, defaultTarget, stateQuery } from '../../shared/render/demo-state'
+import type { DemoState } from '../../shared/render/demo-state'
+import type { AppEnv, WithModel } from '../app-env'
+import { renderDemoPage } from '../demo-page'
+import { etagMatches, IMMUTABLE, randomSeed } from '../png-response'
+import { checkDigit, DIGIT, parseQuery, SEED } from '../query'
+import type { QueryParam } from '../query'
 
 const SCRIPT_HASH = sha256Hex(new TextEncoder().encode(demoScript)).slice(0, 16)
 /** Where the page loads its script from; changes with every change of the bundle. */
@@ -58,13 +59,13 @@ const CSP = [
 ].join('; ')
 
 /**
- * Adds `/`, the script and the payload routes; `withModel` sets `c.var.model`.
- * @example
- * addDemoRoutes(app, withModel)
- * await app.request('/?seed=42') // text/html
+ * `/`, the script and the payload routes; `withModel` is the app's middleware that sets
+ * `c.var.model`.
+ * @example app.route('/', demoRoutes(withModel))
  */
-export function addDemoRoutes(app: Hono<AppEnv>, withModel: MiddlewareHandler<AppEnv>): void {
-  app.get('/', validator('query', parseQuery(PAGE_PARAMS)), withModel, (c) => {
+export function demoRoutes(withModel: WithModel): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>()
+  routes.get('/', validator('query', parseQuery(PAGE_PARAMS)), withModel, (c) => {
     const { seed: given, digit, to, t, d1, d2, d3, d4, view } = c.req.valid('query')
     const { manifest, generator, sha256, parameterCount } = c.var.model
     checkDigit(digit, generator.classes)
@@ -97,16 +98,17 @@ export function addDemoRoutes(app: Hono<AppEnv>, withModel: MiddlewareHandler<Ap
     return c.body(page, 200, headers)
   })
 
-  app.get(SCRIPT_PATH, validator('query', parseQuery({})), (c) => {
+  routes.get(SCRIPT_PATH, validator('query', parseQuery({})), (c) => {
     return immutable(c, `"${SCRIPT_HASH}"`, 'text/javascript; charset=utf-8', demoScript)
   })
 
-  app.get('/model/:file', validator('query', parseQuery({})), withModel, (c) => {
+  routes.get('/model/:file', validator('query', parseQuery({})), withModel, (c) => {
     const { sha256, payload } = c.var.model
     // Only the current payload: an old hash must not get new bytes under an immutable URL.
     if (c.req.param('file') !== `${sha256}.bin`) return c.notFound()
     return immutable(c, `"${sha256}:payload"`, 'application/octet-stream', payload)
   })
+  return routes
 }
 
 /** A response whose URL names its bytes: cached forever, 304 on a matching `If-None-Match`. */
