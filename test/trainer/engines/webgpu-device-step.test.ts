@@ -35,11 +35,18 @@ afterAll(async () => {
   await initBackend('wasm')
 })
 
-/** The engine `createEngine` gives `config` on the current backend (tiny MLP, from its init). */
+/**
+ * The engine `createEngine` gives `config` on the current backend (tiny MLP, from its init);
+ * `dispose` frees it and the GAN (which the tfjs ops train in place).
+ */
 async function engineFor(config: TrainConfig) {
   const gan = createGan(config, tinyMlp())
   const engine = await createEngine(gan, config, config.backend, data, 0)
-  disposeGan(gan)
+  const dispose = engine.dispose.bind(engine)
+  engine.dispose = () => {
+    dispose()
+    disposeGan(gan)
+  }
   return engine
 }
 
