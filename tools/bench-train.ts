@@ -62,6 +62,8 @@ export interface BenchOptions {
   stepsPerSubmit?: number
   /** The architecture (default `mlp`). */
   model?: TrainConfig['model']
+  /** Untimed steps first (default 3): kernel compilation, buffer pools, the first submits. */
+  warmup?: number
 }
 
 /**
@@ -96,8 +98,7 @@ export async function benchStep(batch: number, o: BenchOptions): Promise<StepTim
   // Two batches per epoch: the tfjs ops gather a fresh batch every update, as in training.
   const engine = await createEngine(gan, config, tf.getBackend(), syntheticData(2 * batch, batch), 0)
   try {
-    // Warm-up: kernel compilation, buffer pools, the first submits.
-    await engine.run(WARMUP)
+    await engine.run(o.warmup ?? WARMUP)
     await engine.readLosses()
     wgc?.installWebgpuCounters()
     wgc?.resetWebgpuCounters()
@@ -227,4 +228,4 @@ async function main(): Promise<void> {
   process.exit(0)
 }
 
-if (isEntry('bench')) runMain(main)
+if (isEntry('bench-train')) runMain(main)
