@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['test/shared/**/*.test.ts', 'test/trainer/**/*.test.ts'],
+          include: ['test/shared/**/*.test.ts', 'test/trainer/**/*.test.ts', 'test/tools/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           // Set-up hooks load MNIST, the classifier and the wasm backend: slow on a busy 2-core box.
