@@ -7,7 +7,6 @@
  *      [--digit 0..9]` (`--digit` only for a conditional model; without it the seed picks the
  *      digit, as in the worker)
  */
-import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../shared/latent/condition'
 import { createGenerator } from '../shared/inference/forward'
 import { MAX_SCALE, renderDigitPng } from '../shared/render/render'
@@ -15,6 +14,7 @@ import { readArtifact } from './export/artifact'
 import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
 import { parseFlags, type FlagTable } from './flags'
 import { loadKernel } from './kernel'
+import { isEntry } from './entry'
 
 /** The model a fresh clone ships and the worker serves. */
 export const DEFAULT_MODEL_DIR = 'models/default'
@@ -129,6 +129,6 @@ export async function main(argv: string[]): Promise<void> {
   )
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntry('generate')) {
   runMain(() => main(process.argv.slice(2)))
 }

@@ -7,9 +7,10 @@
  * Run: `npm run build:kernel` (after editing shared/inference/kernel.wat; a test checks the two agree).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import type { KernelModule } from '../shared/inference/kernel'
 import { runMain } from './cli'
+import { isEntry } from './entry'
 
 /** The committed kernel binary. */
 export const KERNEL_WASM = fileURLToPath(new URL('../shared/inference/kernel.wasm', import.meta.url))
@@ -44,7 +45,7 @@ export async function assembleKernel(wat: string): Promise<Uint8Array> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntry('kernel')) {
   runMain(async () => {
     const bytes = await assembleKernel(readFileSync(KERNEL_WAT, 'utf8'))
     writeFileSync(KERNEL_WASM, bytes)

@@ -12,7 +12,6 @@
  * `--digit d` `/generate?seed=S+i&digit=d`; without it a conditional model draws each seed's own
  * digit, seed mod 10). The PNG grid is `/grid?seed=S&n=N[&digit=d]` for N ≤ 64.
  */
-import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../shared/latent/condition'
 import { createGenerator, type Generator } from '../shared/inference/forward'
 import { sampleLatent } from '../shared/latent/latent'
@@ -29,6 +28,7 @@ import {
   requireFlag,
 } from './generate'
 import { loadKernel } from './kernel'
+import { isEntry } from './entry'
 
 /** Most samples per `.f32` file: 100k × 784 × 4 B ≈ 314 MB, built in memory before the write. */
 export const MAX_SAMPLES_F32 = 100_000
@@ -124,6 +124,6 @@ export async function main(argv: string[]): Promise<void> {
   )
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntry('sample')) {
   runMain(() => main(process.argv.slice(2)))
 }

@@ -20,7 +20,6 @@
  *   first min(N, 10 000) test digits. A subset keeps this at ~30 s on 2 cores; `--nn-train 60000`
  *   searches the whole training set.
  */
-import { pathToFileURL } from 'node:url'
 import { seedLabel } from '../../shared/latent/condition'
 import { createGenerator } from '../../shared/inference/forward'
 import { toGray } from '../../shared/inference/gray'
@@ -54,6 +53,7 @@ import {
   type MemorizationReport,
 } from './scores'
 import { BACKENDS, initBackend, type BackendName } from '../core/backend'
+import { isEntry } from '../entry'
 
 const PIXELS = 784
 
@@ -319,5 +319,5 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+if (isEntry('eval'))
   runMain(() => main(process.argv.slice(2)))
