@@ -2,7 +2,8 @@
  * @module test/trainer/engines/webgpu-device-step
  * The fused WebGPU step as training runs it (engine/webgpu/fused-step.ts): training set resident
  * on the device, batches and latents drawn there. Same seed → the same run, whatever the steps
- * per submit; an exported state resumes bit for bit; and — its random streams being its own — it
+ * per submit; an exported state resumes bit for bit; a NaN shows at the next read of the losses
+ * (where trainer/train.ts checks them); and — its random streams being its own — it
  * trains like the tfjs path: the mean D and G losses over the last 100 of 200 steps on MNIST lie
  * within a band of the tfjs path's (the tiny MLP of fused-fixtures.ts, batch 16). Skips, saying
  * why, where no WebGPU adapter exists (see webgpu-setup.ts), or fails with DIGIT_GAN_STRICT=1.
@@ -118,6 +119,24 @@ describe.skipIf(skipReason !== '')('fused webgpu step with inputs on the device'
     expect(again.step).toBe(7)
     expect(again.optimizerSteps).toEqual(end.optimizerSteps)
     expectSameTensors(end, again)
+  })
+
+  it('should report a NaN at the first read of the losses after it appears', async () => {
+    await initBackend('webgpu')
+    const engine = await engineFor(webgpu)
+    await engine.run(2)
+    const good = await engine.readLosses()
+    expect(Number.isFinite(good.dLoss) && Number.isFinite(good.gLoss)).toBe(true)
+    const state = await engine.exportState()
+    const kernel = state.tensors.get('d.dense1.kernel')!
+    kernel[0] = Number.NaN
+    await engine.importState(state)
+    await engine.run(3)
+    const bad = await engine.readLosses()
+    engine.dispose()
+    expect(bad.steps).toBe(3)
+    expect(bad.dLoss).toBeNaN()
+    expect(bad.gLoss).toBeNaN()
   })
 
   // Over seeds 1–3 the two paths' means differ by ≤ 0.006 for the same seed, and seeds differ
