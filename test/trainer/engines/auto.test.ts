@@ -42,7 +42,9 @@ describe('--backend auto', () => {
     expect(probe).not.toHaveBeenCalled()
     expect(choice.backend).toBe('wasm')
     expect(tf.getBackend()).toBe('wasm')
-    expect(choice.reason).toMatch(skipReason ? /no WebGPU adapter/ : /swiftshader.*runs on the CPU/i)
+    expect(choice.reason).toMatch(
+      skipReason ? /no WebGPU adapter/ : /swiftshader.*runs on the CPU/i,
+    )
     expect(choice.reason.split('\n')).toHaveLength(1)
   })
 

@@ -156,7 +156,15 @@ afterAll(async () => {
 
 describe('fused webgpu step scope', () => {
   it('should refuse models outside the tutorial MLPs with a clear message', () => {
-    const options = { batch: 8, dSteps: 1, labelSmoothing: 0, lrD: 2e-4, lrG: 2e-4, beta1: 0.5, beta2: 0.999 }
+    const options = {
+      batch: 8,
+      dSteps: 1,
+      labelSmoothing: 0,
+      lrD: 2e-4,
+      lrG: 2e-4,
+      beta1: 0.5,
+      beta2: 0.999,
+    }
     const plan = { ...options, epsilon: 1e-7, ema: 0 }
     expect(() => planStep(buildModelSpec({ ...DEFAULT_CONFIG, model: 'dcgan' }), plan)).toThrow(
       /Expected a tutorial MLP for the fused WebGPU step, but got a reshape layer/,

@@ -50,8 +50,11 @@ describe('counter-based randomness (host twin)', () => {
   it.each([1, 2, 5, 64, 1000, 60000])(
     'should permute [0, %i) within an epoch and shuffle differently across epochs',
     (n) => {
-      const orders = [0, 1].map((epoch) => Array.from({ length: n }, (_, p) => permute(p, n, 7, epoch)))
-      for (const order of orders) expect([...order].sort((a, b) => a - b)).toEqual([...Array(n).keys()])
+      const orders = [0, 1].map((epoch) =>
+        Array.from({ length: n }, (_, p) => permute(p, n, 7, epoch)),
+      )
+      for (const order of orders)
+        expect([...order].sort((a, b) => a - b)).toEqual([...Array(n).keys()])
       if (n >= 64) {
         expect(orders[0]).not.toEqual(orders[1])
         // A shuffle, not a near-identity: few fixed points (expected ≈ 1).
@@ -119,13 +122,16 @@ async function runKernel(
   return out
 }
 
-describe.skipIf(skipReason !== '')('counter-based randomness (WGSL on the device)', { timeout: WEBGPU_TIMEOUT_MS }, () => {
-  it('should match the host twin: Philox and the permutation exactly, normals to f32', async () => {
-    const { tfjsDevice } = await import('../../../trainer/engines/webgpu-fused')
-    await initBackend('webgpu')
-    const device = tfjsDevice()
-    const n = 256
-    const code = `@group(0) @binding(0) var<storage, read_write> outw : array<u32>;
+describe.skipIf(skipReason !== '')(
+  'counter-based randomness (WGSL on the device)',
+  { timeout: WEBGPU_TIMEOUT_MS },
+  () => {
+    it('should match the host twin: Philox and the permutation exactly, normals to f32', async () => {
+      const { tfjsDevice } = await import('../../../trainer/engines/webgpu-fused')
+      await initBackend('webgpu')
+      const device = tfjsDevice()
+      const n = 256
+      const code = `@group(0) @binding(0) var<storage, read_write> outw : array<u32>;
 @group(0) @binding(1) var<storage, read_write> outf : array<f32>;
 ${RANDOM_WGSL}
 @compute @workgroup_size(64)
@@ -139,70 +145,78 @@ fn main(@builtin(global_invocation_id) id : vec3u) {
   let z = normals4(x);
   outf[4u * i] = z.x; outf[4u * i + 1u] = z.y; outf[4u * i + 2u] = z.z; outf[4u * i + 3u] = z.w;
 }`
-    const out = await runKernel(
-      device,
-      { label: 'random', code, buffers: ['outw', 'outf'], grid: [n / 64, 1] },
-      {},
-      { outw: 8 * n, outf: 4 * n },
-    )
-    const words = new Uint32Array(out.outw)
-    const floats = new Float32Array(out.outf)
-    let worst = 0
-    for (let i = 0; i < n; i++) {
-      const x = philox([i, 17, 2, 0], [0xdeadbeef, 3])
-      expect([...words.subarray(8 * i, 8 * i + 4)]).toEqual(x)
-      expect(words[8 * i + 4]).toBe(drawLabel(x[0], 10))
-      expect(words[8 * i + 5]).toBe(permute(i * 234, 60000, 99, i % 3))
-      normals4(x).forEach((z, j) => (worst = Math.max(worst, Math.abs(z - floats[4 * i + j]))))
-    }
-    expect(worst).toBeLessThan(NORMAL_TOL)
-  })
-
-  it('should gather the real batch and draw G’s inputs as the host twin does', async () => {
-    const { tfjsDevice } = await import('../../../trainer/engines/webgpu-fused')
-    await initBackend('webgpu')
-    const device = tfjsDevice()
-    const [B, C, L, N, seed, dSteps] = [8, 10, 6, 40, 1234, 2]
-    const rng = new Xoshiro128(5)
-    const images = Uint8Array.from({ length: N * 784 }, () => rng.nextUint32() & 255)
-    const labels = Uint8Array.from({ length: N }, () => rng.nextUint32() % 10)
-    const layout = inputLayout(B, 784, C, L)
-    const draw = { seed, dSteps, count: N }
-    const [step, k] = [11, 1] // D batch j = 23: epoch 4 (5 batches per epoch), its 4th batch
-    const ctl = new Uint32Array([step, k, 0, 0])
-    const inputs = { images: packBytes(images), labels: packBytes(labels), ctl }
-    const d = await runKernel(device, discriminatorInputs(layout, draw), inputs, {
-      batch: layout.size,
-    })
-    const g = await runKernel(device, generatorInputs(layout, draw), { ctl }, { batch: layout.size })
-    const dBatch = new Float32Array(d.batch)
-    const gBatch = new Float32Array(g.batch)
-    const j = step * dSteps + k
-    const GW = L + C
-    let worst = 0
-    const latentsMatch = (got: Float32Array, noise: number, labelStream: number, kk: number) => {
-      for (let r = 0; r < B; r++) {
-        const z = Array.from({ length: Math.ceil(L / 4) }, (_, q) =>
-          normals4(philox([r * Math.ceil(L / 4) + q, step, kk, 0], [seed, noise])),
-        ).flat()
-        for (let c = 0; c < L; c++) {
-          worst = Math.max(worst, Math.abs(got[layout.gInput + r * GW + c] - z[c]))
-        }
-        const label = drawLabel(philox([r, step, kk, 0], [seed, labelStream])[0], C)
-        const row = got.subarray(layout.gInput + r * GW + L, layout.gInput + (r + 1) * GW)
-        expect([...row]).toEqual(Array.from({ length: C }, (_, c) => (c === label ? 1 : 0)))
+      const out = await runKernel(
+        device,
+        { label: 'random', code, buffers: ['outw', 'outf'], grid: [n / 64, 1] },
+        {},
+        { outw: 8 * n, outf: 4 * n },
+      )
+      const words = new Uint32Array(out.outw)
+      const floats = new Float32Array(out.outf)
+      let worst = 0
+      for (let i = 0; i < n; i++) {
+        const x = philox([i, 17, 2, 0], [0xdeadbeef, 3])
+        expect([...words.subarray(8 * i, 8 * i + 4)]).toEqual(x)
+        expect(words[8 * i + 4]).toBe(drawLabel(x[0], 10))
+        expect(words[8 * i + 5]).toBe(permute(i * 234, 60000, 99, i % 3))
+        normals4(x).forEach((z, j) => (worst = Math.max(worst, Math.abs(z - floats[4 * i + j]))))
       }
-    }
-    for (let r = 0; r < B; r++) {
-      const img = permute((j % 5) * B + r, N, seed, Math.floor(j / 5))
-      const want = Array.from(images.subarray(img * 784, (img + 1) * 784), (p) => p / 127.5 - 1)
-      const got = dBatch.subarray(r * 784, (r + 1) * 784)
-      want.forEach((p, i) => expect(Math.abs(got[i] - p)).toBeLessThan(1e-6))
-      const oneHot = dBatch.subarray(layout.realLabels + r * C, layout.realLabels + (r + 1) * C)
-      expect([...oneHot]).toEqual(Array.from({ length: C }, (_, c) => (c === labels[img] ? 1 : 0)))
-    }
-    latentsMatch(dBatch, STREAM.dNoise, STREAM.dLabels, k)
-    latentsMatch(gBatch, STREAM.gNoise, STREAM.gLabels, 0)
-    expect(worst).toBeLessThan(NORMAL_TOL)
-  })
-})
+      expect(worst).toBeLessThan(NORMAL_TOL)
+    })
+
+    it('should gather the real batch and draw G’s inputs as the host twin does', async () => {
+      const { tfjsDevice } = await import('../../../trainer/engines/webgpu-fused')
+      await initBackend('webgpu')
+      const device = tfjsDevice()
+      const [B, C, L, N, seed, dSteps] = [8, 10, 6, 40, 1234, 2]
+      const rng = new Xoshiro128(5)
+      const images = Uint8Array.from({ length: N * 784 }, () => rng.nextUint32() & 255)
+      const labels = Uint8Array.from({ length: N }, () => rng.nextUint32() % 10)
+      const layout = inputLayout(B, 784, C, L)
+      const draw = { seed, dSteps, count: N }
+      const [step, k] = [11, 1] // D batch j = 23: epoch 4 (5 batches per epoch), its 4th batch
+      const ctl = new Uint32Array([step, k, 0, 0])
+      const inputs = { images: packBytes(images), labels: packBytes(labels), ctl }
+      const d = await runKernel(device, discriminatorInputs(layout, draw), inputs, {
+        batch: layout.size,
+      })
+      const g = await runKernel(
+        device,
+        generatorInputs(layout, draw),
+        { ctl },
+        { batch: layout.size },
+      )
+      const dBatch = new Float32Array(d.batch)
+      const gBatch = new Float32Array(g.batch)
+      const j = step * dSteps + k
+      const GW = L + C
+      let worst = 0
+      const latentsMatch = (got: Float32Array, noise: number, labelStream: number, kk: number) => {
+        for (let r = 0; r < B; r++) {
+          const z = Array.from({ length: Math.ceil(L / 4) }, (_, q) =>
+            normals4(philox([r * Math.ceil(L / 4) + q, step, kk, 0], [seed, noise])),
+          ).flat()
+          for (let c = 0; c < L; c++) {
+            worst = Math.max(worst, Math.abs(got[layout.gInput + r * GW + c] - z[c]))
+          }
+          const label = drawLabel(philox([r, step, kk, 0], [seed, labelStream])[0], C)
+          const row = got.subarray(layout.gInput + r * GW + L, layout.gInput + (r + 1) * GW)
+          expect([...row]).toEqual(Array.from({ length: C }, (_, c) => (c === label ? 1 : 0)))
+        }
+      }
+      for (let r = 0; r < B; r++) {
+        const img = permute((j % 5) * B + r, N, seed, Math.floor(j / 5))
+        const want = Array.from(images.subarray(img * 784, (img + 1) * 784), (p) => p / 127.5 - 1)
+        const got = dBatch.subarray(r * 784, (r + 1) * 784)
+        want.forEach((p, i) => expect(Math.abs(got[i] - p)).toBeLessThan(1e-6))
+        const oneHot = dBatch.subarray(layout.realLabels + r * C, layout.realLabels + (r + 1) * C)
+        expect([...oneHot]).toEqual(
+          Array.from({ length: C }, (_, c) => (c === labels[img] ? 1 : 0)),
+        )
+      }
+      latentsMatch(dBatch, STREAM.dNoise, STREAM.dLabels, k)
+      latentsMatch(gBatch, STREAM.gNoise, STREAM.gLabels, 0)
+      expect(worst).toBeLessThan(NORMAL_TOL)
+    })
+  },
+)
