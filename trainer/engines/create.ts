@@ -6,6 +6,10 @@
  *
  * `--webgpu-step auto` (the default) takes the fused step where it applies; `fused` where it does
  * not is a UsageError, not a silent fallback; `tfjs` always takes the ops.
+ *
+ * Since it knows which engine each backend runs, it also times them for `--backend auto` on a
+ * machine with a GPU (`probeBackends`): the GPU's engine against the wasm backend's, whichever
+ * engine that is at the time.
  */
 import type { StepEngine } from '../../engine/step-engine'
 import { UsageError } from '../cli'
@@ -25,6 +29,8 @@ export interface EngineData {
   count: number
   batches: RealBatches
 }
+
+const IMAGE_SIZE = 784
 
 /** The config keys that decide which engine can run a config. */
 export type EngineScopeKeys = Pick<TrainConfig, 'backend' | 'model' | 'loss' | 'dDropout'>
@@ -90,8 +96,6 @@ export async function createEngine(
   }
   return new TfjsEngine(gan, config.dSteps, data.batches, step)
 }
-
-const IMAGE_SIZE = 784
 
 /** GAN steps each path runs in `--backend auto`'s probe, after one warm-up step. */
 export const PROBE_STEPS = 3
