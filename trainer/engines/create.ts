@@ -1,7 +1,7 @@
 /**
  * @module trainer/engines/create
  * The one place that chooses a step engine (engine/step-engine.ts) for a run: the fused WebGPU
- * step (trainer/engines/webgpu-fused.ts: our own WGSL kernels, a few dozen dispatches per step)
+ * step (engine/webgpu/fused-step.ts: our own WGSL kernels, the whole step on the GPU)
  * where it applies, else the tfjs ops (trainer/engines/tfjs.ts), which run everything.
  *
  * `--webgpu-step auto` (the default) takes the fused step where it applies; `fused` where it does
