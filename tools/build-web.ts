@@ -76,4 +76,4 @@ async function main(): Promise<void> {
   console.log(`${info.path}: ${kb(info.bytes)}, ${kb(info.gzipBytes)} gzip`)
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'build-web')) runMain(main)
