@@ -29,9 +29,11 @@ module.exports = {
       severity: 'error',
       comment:
         'engine/ holds the fused training steps, runtime-free so a browser page can run them: ' +
-        'it imports only shared/ and itself.',
+        'it imports only shared/, itself and the WebGPU API types.',
       from: { path: '^engine/' },
-      to: { pathNot: ['^engine/', '^shared/'] },
+      to: {
+        pathNot: ['^engine/', '^shared/', '^node_modules/@webgpu/types/', '^@webgpu/types$'],
+      },
     },
     {
       name: 'edge-imports-shared-hono-and-its-bundle',

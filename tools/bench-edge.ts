@@ -289,4 +289,4 @@ function throughputRows(loads: Record<Route, RouteLoad>): Row[] {
   return rows
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'bench-edge')) runMain(main)

@@ -10,31 +10,35 @@
  *   npm run bench:train -- --backends wasm --fma         # + the opt-in relaxed-SIMD FMA build
  *
  * On webgpu both engines get a row: `webgpu` (tfjs ops, trainer/core/gan.ts) and `webgpu-fused` (the
- * fused step, trainer/engines/webgpu-fused.ts). With wasm come the fused CPU step (engine/cpu) at 1
+ * fused step, engine/webgpu/fused-step.ts; `npm run bench:gpu` is the fuller GPU report). With wasm come the fused CPU step (engine/cpu) at 1
  * and `--threads` threads (default: the machine's cores), measured with tfjs-wasm in `--rounds`
  * interleaved rounds (the best of each), the GFLOPS of its products against the SIMD ceiling, and
  * the PyTorch rows from tools/torch_step.py (`--torch-steps`) where python3 has torch
  * (tools/bench-cpu.ts); `--fma` adds rows for the opt-in relaxed-SIMD build.
  *
- * Synthetic data (the numbers do not depend on pixel values) and the tutorial model. Each cell:
- * 3 warm-up steps (kernel compilation, buffer pools), then the mean over `--steps` steps.
+ * Synthetic data (the numbers do not depend on pixel values) and the tutorial model, each engine
+ * driven as training drives it (`run`, then one read of the losses). Each cell: 3 warm-up steps
+ * (kernel compilation, buffer pools), then the mean over `--steps` steps.
  * `--counters` also counts, per timed step, the host-side WebGPU calls (dispatches, submits, buffer
  * creations, uploads, read-backs; trainer/engines/webgpu-counters.ts) on the webgpu backend.
  */
 import { firstLine, parseNumber, runMain, UsageError } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
+import { Xoshiro128 } from '../shared/latent/rng'
 import { textTable } from '../trainer/text-table'
-import { DEFAULT_CONFIG } from '../trainer/config'
+import { DEFAULT_CONFIG, type TrainConfig } from '../trainer/config'
 import { kebab, parseFlags, type FlagTable } from '../trainer/flags'
-import { createGan, discriminatorStep, disposeGan, generatorStep } from '../trainer/core/gan'
+import { createGan, disposeGan } from '../trainer/core/gan'
 import { BACKENDS, initBackend, type BackendName } from '../trainer/core/backend'
 import { tf } from '../trainer/core/tf'
+import { createEngine, type EngineData } from '../trainer/engines/create'
 import type { WebgpuCounts } from '../trainer/engines/webgpu-counters'
+import { BatchSampler, realBatches } from '../trainer/run/data'
 
 const WARMUP = 3
 
 /** The engines of a webgpu run (`--webgpu-step`). */
-export type StepEngine = 'tfjs' | 'fused'
+export type StepEngineChoice = 'tfjs' | 'fused'
 
 /** One measured cell of the table. */
 export interface BenchResult {
@@ -53,48 +57,73 @@ export interface StepTiming {
   counts?: WebgpuCounts
 }
 
+/** Options of one `benchStep` cell besides the batch size. */
+export interface BenchOptions {
+  steps: number
+  /** Count the WebGPU calls of the timed steps (webgpu only). */
+  counters?: boolean
+  /** `fused`: the fused WebGPU step (webgpu only); `tfjs`: the backend's own engine. */
+  engine?: StepEngineChoice
+  /** Steps per submit of the fused WebGPU step. */
+  stepsPerSubmit?: number
+  /** The architecture (default `mlp`). */
+  model?: TrainConfig['model']
+  /** Untimed steps first (default 3): kernel compilation, buffer pools, the first submits. */
+  warmup?: number
+}
+
 /**
- * Times `steps` D+G steps of the tutorial GAN at `batch` on the current backend; with
- * `counters` (webgpu only) also counts the WebGPU calls of the timed steps. `engine: 'fused'`
- * (webgpu only) times the fused step instead of the tfjs ops.
+ * `count` synthetic training images (bytes from a seeded generator; a step's time does not depend
+ * on pixel values), labels cycling through the digits, and their batches for the tfjs ops.
  */
-export async function benchStep(
-  batch: number,
-  steps: number,
-  counters = false,
-  engine: StepEngine = 'tfjs',
-): Promise<StepTiming> {
+export function syntheticData(count: number, batch: number): EngineData {
+  const rng = new Xoshiro128(1)
+  const images = Uint8Array.from({ length: count * 784 }, () => rng.nextUint32() & 255)
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10)
+  const sampler = new BatchSampler(count, batch, 1)
+  return { split: { images, labels }, count, batches: realBatches({ images, labels }, sampler, true) }
+}
+
+/**
+ * Times `steps` GAN steps (one D update + one G update each) of the tutorial GAN at `batch` on the
+ * current backend, through the engine a training run would use (trainer/engines/create.ts), driven
+ * as trainer/train.ts drives it: `run(steps)`, then one `readLosses`. With `counters` (webgpu)
+ * also counts the WebGPU calls of the timed steps.
+ */
+export async function benchStep(batch: number, o: BenchOptions): Promise<StepTiming> {
   // Loaded only when asked for: the counters wrap Dawn's prototypes, which plain runs never touch.
-  const wgc = counters ? await import('../trainer/engines/webgpu-counters') : undefined
-  const gan = createGan({ ...DEFAULT_CONFIG, batch })
-  const real = tf.randomUniform([batch, 784], -1, 1, 'float32', 1) as tf.Tensor2D
-  const images = (await real.data()) as Float32Array
-  const fused =
-    engine === 'fused'
-      ? await (await import('../trainer/engines/webgpu-fused')).WebgpuStep.create(gan, 1, () => ({
-          images,
-        }))
-      : undefined
-  const once = async (step: number) => {
-    if (fused) {
-      await fused.runStep(step, [{ images }]) // reads the losses back, as the tfjs path does
-      return
-    }
-    await discriminatorStep(gan, real, step)
-    await generatorStep(gan, step) // reads the loss back: every step is fully synchronized
+  const wgc = o.counters ? await import('../trainer/engines/webgpu-counters') : undefined
+  const config: TrainConfig = {
+    ...DEFAULT_CONFIG,
+    batch,
+    model: o.model ?? 'mlp',
+    webgpuStep: o.engine ?? 'tfjs',
+    // The tfjs rows time the tfjs ops on every backend; the fused CPU step has rows of its own.
+    cpuStep: 'tfjs',
+    stepsPerSubmit: o.stepsPerSubmit ?? DEFAULT_CONFIG.stepsPerSubmit,
   }
-  for (let i = 0; i < WARMUP; i++) await once(i)
-  wgc?.installWebgpuCounters()
-  wgc?.resetWebgpuCounters()
-  const t0 = performance.now()
-  for (let i = 0; i < steps; i++) await once(WARMUP + i)
-  const ms = (performance.now() - t0) / steps
-  const counts = wgc ? wgc.perStep(wgc.readWebgpuCounters(), steps) : undefined
-  wgc?.uninstallWebgpuCounters()
-  fused?.dispose()
-  real.dispose()
-  disposeGan(gan)
-  return { msPerStep: ms, counts }
+  const gan = createGan(config)
+  // Two batches per epoch: the tfjs ops gather a fresh batch every update, as in training.
+  const engine = await createEngine(gan, config, tf.getBackend(), syntheticData(2 * batch, batch), 0)
+  try {
+    await engine.run(o.warmup ?? WARMUP)
+    await engine.readLosses()
+    wgc?.installWebgpuCounters()
+    wgc?.resetWebgpuCounters()
+    const t0 = performance.now()
+    await engine.run(o.steps)
+    const losses = await engine.readLosses()
+    const ms = (performance.now() - t0) / o.steps
+    const counts = wgc ? wgc.perStep(wgc.readWebgpuCounters(), o.steps) : undefined
+    if (!Number.isFinite(losses.dLoss) || !Number.isFinite(losses.gLoss)) {
+      throw new Error(`Expected finite losses in the benchmark, but got ${JSON.stringify(losses)}.`)
+    }
+    return { msPerStep: ms, counts }
+  } finally {
+    wgc?.uninstallWebgpuCounters()
+    engine.dispose()
+    disposeGan(gan)
+  }
 }
 
 /** Formats results as an aligned text table. */
@@ -185,12 +214,12 @@ async function main(): Promise<void> {
       continue
     }
     console.log(`${name}: ${choice.reason}`)
-    const engines: StepEngine[] = name === 'webgpu' ? ['tfjs', 'fused'] : ['tfjs']
+    const engines: StepEngineChoice[] = name === 'webgpu' ? ['tfjs', 'fused'] : ['tfjs']
     for (const batch of batches) {
       if (name === 'wasm') {
         const { cpuRows } = await import('./bench-cpu')
         const fma = flags.fma === true
-        const tfjs = async (b: number, n: number) => (await benchStep(b, n)).msPerStep
+        const tfjs = async (b: number, n: number) => (await benchStep(b, { steps: n })).msPerStep
         const cpu = await cpuRows({ batch, steps, threads, rounds, torchSteps, fma }, tfjs)
         results.push(...cpu.results)
         notes.push(...cpu.lines)
@@ -201,12 +230,11 @@ async function main(): Promise<void> {
       for (const engine of engines) {
         // The pure-JS backend is ~30× slower: fewer timed steps keep the table quick.
         const counting = flags.counters === true && name === 'webgpu'
-        const { msPerStep: ms, counts } = await benchStep(
-          batch,
-          name === 'cpu' ? Math.min(steps, 2) : steps,
-          counting,
+        const { msPerStep: ms, counts } = await benchStep(batch, {
+          steps: name === 'cpu' ? Math.min(steps, 2) : steps,
+          counters: counting,
           engine,
-        )
+        })
         const imagesPerSec = (batch * 1000) / ms
         const backend = engine === 'fused' ? `${name}-fused` : name
         results.push({ backend, batch, msPerStep: ms, imagesPerSec, counts })
@@ -226,4 +254,4 @@ async function main(): Promise<void> {
   process.exit(0)
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'bench-train')) runMain(main)

@@ -82,4 +82,4 @@ async function main(): Promise<void> {
   console.log(`training page: ${train.page}, ${train.worker} (static assets in dist-train/)`)
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'build-web')) runMain(main)

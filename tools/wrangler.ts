@@ -198,4 +198,4 @@ function exit(code: number): void {
   process.exitCode = code
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'wrangler')) runMain(main)

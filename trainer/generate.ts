@@ -116,4 +116,4 @@ export async function main(argv: string[]): Promise<void> {
   )
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'generate')) runMain(main)

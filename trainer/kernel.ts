@@ -45,7 +45,7 @@ export async function assembleKernel(wat: string): Promise<Uint8Array> {
   }
 }
 
-if (isEntry(import.meta.url)) {
+if (isEntry(import.meta.url, 'kernel')) {
   runMain(async () => {
     const bytes = await assembleKernel(readFileSync(KERNEL_WAT, 'utf8'))
     writeFileSync(KERNEL_WASM, bytes)

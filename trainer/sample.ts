@@ -118,4 +118,4 @@ export async function main(argv: string[]): Promise<void> {
   )
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'sample')) runMain(main)

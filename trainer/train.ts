@@ -21,7 +21,7 @@ import { formatConfig, parseTrainArgs, totalSteps, type TrainConfig } from './co
 import { createGan, disposeGan, type Gan } from './core/gan'
 import { writeGanState } from './core/gan-state'
 import { BackendError, initBackend, type BackendChoice } from './core/backend'
-import { checkWebgpuStep, createEngine } from './engines/create'
+import { checkWebgpuStep, createEngine, probeBackends, type EngineData } from './engines/create'
 import { isEntry } from './entry'
 import { BN_BATCH, exportRun } from './export/export'
 import { checkBalance, type BalanceCode } from '../shared/train/balance'
@@ -111,13 +111,17 @@ function setUp(argv: string[]): RunSetup {
 }
 
 /** Initializes the tfjs backend; on webgpu checks the batch fits the adapter's buffers. */
-async function startBackend(config: TrainConfig): Promise<{
+async function startBackend(
+  config: TrainConfig,
+  data: Pick<EngineData, 'split' | 'count'>,
+): Promise<{
   choice: BackendChoice
   healthCheck: () => void
 }> {
   let choice
   try {
-    choice = await initBackend(config.backend)
+    // `auto` on a machine with a GPU times the run's own steps there and on the CPU.
+    choice = await initBackend(config.backend, (adapter) => probeBackends(config, data, adapter))
   } catch (err) {
     if (err instanceof BackendError) throw new UsageError(err.message, { cause: err })
     throw err
@@ -256,7 +260,7 @@ async function main(): Promise<void> {
   const out = config.out
 
   // --- backend ----------------------------------------------------------------------------------
-  const { choice, healthCheck } = await startBackend(config)
+  const { choice, healthCheck } = await startBackend(config, { split: data, count })
   console.log(`backend: ${choice.backend} (${choice.reason})`)
   console.log(`config:\n${formatConfig(config)}`)
   if (checkpoint) {
@@ -277,7 +281,13 @@ async function main(): Promise<void> {
   if (checkpoint) restoreGan(gan, checkpoint)
   const sampler = new BatchSampler(count, config.batch, config.seed)
   const batches = realBatches(data, sampler, gan.classes > 0)
-  const engine = await createEngine(gan, config, choice.backend, { data, count, batches }, startStep)
+  const engine = await createEngine(
+    gan,
+    config,
+    choice.backend,
+    { split: data, count, batches },
+    startStep,
+  )
   console.log(`${choice.backend === 'webgpu' ? 'webgpu step' : 'step engine'}: ${engine.description}`)
   writeConfig(out, config, choice.backend)
   const history: MetricsRecord[] = checkpoint
@@ -331,4 +341,4 @@ async function main(): Promise<void> {
   disposeGan(gan)
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'train')) runMain(main)

@@ -1,6 +1,6 @@
 /**
  * @module engine/webgpu/layout
- * How the fused WebGPU step (trainer/engines/webgpu-fused.ts) sees a tfjs network: its dense blocks
+ * How the fused WebGPU step (engine/webgpu/fused-step.ts) sees a tfjs network: its dense blocks
  * (`dense [→ batchNorm] → activation`) and where each of its tensors lives in the packed buffers.
  *
  * Packing: the trainable tensors in `tensorSpecs` order in one buffer (so Adam is one dispatch,

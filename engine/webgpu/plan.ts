@@ -1,51 +1,58 @@
 /**
  * @module engine/webgpu/plan
- * What the fused WebGPU step runs and where its numbers live: the one upload buffer per update,
- * every activation and gradient buffer, and the kernel sequence of a discriminator update and of a
- * generator update (engine/webgpu/wgsl.ts), for the networks' blocks and packed tensors of
- * engine/webgpu/layout.ts (the tutorial MLPs; D is trained on its logits).
+ * What the fused WebGPU step runs and where its numbers live: the inputs buffer, every activation
+ * and gradient buffer, the step counters, and the kernel sequence of a discriminator update and
+ * of a generator update (engine/webgpu/wgsl.ts, wgsl-update.ts), for the networks' blocks and
+ * packed tensors of engine/webgpu/layout.ts (the tutorial MLPs; D is trained on its logits).
  *
- * Upload buffer `up` (floats): real images `[B, 784]`, real labels one-hot `[B, C]`, the D update's
- * index k and Adam scalars, G's input `[B, latent + C]` (latent, then one-hot), G's Adam scalars.
- * A D update writes everything up to G's input inclusive (its fakes' latents), a G update writes
- * G's input and scalars: one `writeBuffer` per update.
+ * Inputs buffer `batch` (engine/webgpu/inputs.ts): real images `[B, 784]`, their one-hot labels
+ * `[B, C]`, G's input `[B, latent + C]` (latent, then one-hot). With `draw` options each update
+ * starts with a kernel that fills it on the device (real batch from the resident training set,
+ * latents and labels from the counter-based generator); without, the host writes it before each
+ * update (the test mode that feeds both engines the same numbers).
  */
 import type { ModelSpec } from '../../shared/model/spec'
+import {
+  discriminatorInputs,
+  generatorInputs,
+  inputLayout,
+  type DrawOptions,
+  type InputLayout,
+} from './inputs'
 import { parseNetwork, unsupported, type Block, type TensorPlace } from './layout'
 import {
-  adam,
   batchNormBackward,
   batchNormForward,
-  discriminatorLoss,
-  generatorLoss,
   matMul,
   type Activation,
   type KernelSource,
 } from './wgsl'
+import { adam, discriminatorLoss, generatorLoss } from './wgsl-update'
 
 /** Options that shape the kernels. */
 export interface PlanOptions {
   batch: number
   dSteps: number
   labelSmoothing: number
+  lrD: number
+  lrG: number
   beta1: number
   beta2: number
   epsilon: number
   /** Weight-average decay (0: none). */
   ema: number
+  /** Draw the inputs on the device (seed, training-set size); absent: the host writes `batch`. */
+  draw?: DrawOptions
 }
 
-/** The whole step: buffer sizes (floats), upload layout, tensor places and both kernel lists. */
+/** Words in `ctl` (u32: step, k, tD, tG) and `sums` (f32: dLoss, dAcc, gLoss; one pad word). */
+export const CTL_WORDS = 4
+export const SUMS_WORDS = 4
+
+/** The whole step: buffer sizes (4-byte words), input layout, tensor places, both kernel lists. */
 export interface StepPlan {
   buffers: Map<string, number>
-  upload: {
-    realLabels: number
-    kSlot: number
-    dScalars: number
-    gInput: number
-    gScalars: number
-    size: number
-  }
+  inputs: InputLayout
   latentDim: number
   classes: number
   g: { tensors: TensorPlace[]; params: number; state: number }
@@ -74,27 +81,23 @@ export function planStep(model: ModelSpec, o: PlanOptions): StepPlan {
     throw unsupported('G and D shapes that do not chain')
   }
   if (d.blocks[d.blocks.length - 1].units !== 1) throw unsupported('a D with several outputs')
-  const RLAB = B * IMG
-  const KSLOT = RLAB + B * C
-  const DADAM = KSLOT + 1
-  const GIN = DADAM + 2
-  const GADAM = GIN + B * GW
-  const upload = {
-    realLabels: RLAB,
-    kSlot: KSLOT,
-    dScalars: DADAM,
-    gInput: GIN,
-    gScalars: GADAM,
-    size: GADAM + 2,
-  }
+  const inputs = inputLayout(B, IMG, C, L)
+  const RLAB = inputs.realLabels
+  const GIN = inputs.gInput
   const losses = 2 * o.dSteps + 1
 
   const buffers = new Map<string, number>([
-    ['up', upload.size],
+    ['batch', inputs.size],
     ['loss', losses],
+    ['ctl', CTL_WORDS],
+    ['sums', SUMS_WORDS],
     ['bstat', Math.max(1, g.stats)],
     ['gs', Math.max(1, g.state)],
   ])
+  if (o.draw) {
+    buffers.set('images', Math.ceil((o.draw.count * IMG) / 4))
+    buffers.set('labels', Math.ceil(o.draw.count / 4))
+  }
   for (const name of ['gp', 'gm', 'gv', 'gg', ...(o.ema > 0 ? ['gavg'] : [])]) {
     buffers.set(name, g.params)
   }
@@ -119,8 +122,8 @@ export function planStep(model: ModelSpec, o: PlanOptions): StepPlan {
   /** An input accessor: buffers it reads and `read(row, col)` → a WGSL `return` statement. */
   type Input = { buffers: string[]; read: (r: string, k: string) => string }
   const gInput: Input = {
-    buffers: ['up'],
-    read: (r, k) => `return up[${u(GIN)} + ${r} * ${u(GW)} + ${k}];`,
+    buffers: ['batch'],
+    read: (r, k) => `return batch[${u(GIN)} + ${r} * ${u(GW)} + ${k}];`,
   }
   const gHidden = (i: number): Input =>
     i === 0
@@ -131,17 +134,17 @@ export function planStep(model: ModelSpec, o: PlanOptions): StepPlan {
         }
   // D's first input: images (reals then fakes in a D update, fakes in a G update) + one-hot.
   const dInput = (update: 'd' | 'g'): Input => ({
-    buffers: ['up', 'fake'],
+    buffers: ['batch', 'fake'],
     read: (r, k) =>
       update === 'd'
         ? `if (${k} < ${u(IMG)}) {
-            if (${r} < ${u(B)}) { return up[${r} * ${u(IMG)} + ${k}]; }
+            if (${r} < ${u(B)}) { return batch[${r} * ${u(IMG)} + ${k}]; }
             return fake[(${r} - ${u(B)}) * ${u(IMG)} + ${k}];
           }
-          if (${r} < ${u(B)}) { return up[${u(RLAB)} + ${r} * ${u(C)} + ${k} - ${u(IMG)}]; }
-          return up[${u(GIN)} + (${r} - ${u(B)}) * ${u(GW)} + ${u(L)} + ${k} - ${u(IMG)}];`
+          if (${r} < ${u(B)}) { return batch[${u(RLAB)} + ${r} * ${u(C)} + ${k} - ${u(IMG)}]; }
+          return batch[${u(GIN)} + (${r} - ${u(B)}) * ${u(GW)} + ${u(L)} + ${k} - ${u(IMG)}];`
         : `if (${k} < ${u(IMG)}) { return fake[${r} * ${u(IMG)} + ${k}]; }
-          return up[${u(GIN)} + ${r} * ${u(GW)} + ${u(L)} + ${k} - ${u(IMG)}];`,
+          return batch[${u(GIN)} + ${r} * ${u(GW)} + ${u(L)} + ${k} - ${u(IMG)}];`,
   })
   const dHidden = (j: number, update: 'd' | 'g'): Input =>
     j === 0
@@ -212,9 +215,10 @@ export function planStep(model: ModelSpec, o: PlanOptions): StepPlan {
   const adamOptions = { beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon }
 
   const dUpdate: KernelSource[] = [
+    ...(o.draw ? [discriminatorInputs(inputs, o.draw)] : []),
     ...generatorForward(false),
     ...discriminatorForward('d', 2 * B),
-    discriminatorLoss(B, o.labelSmoothing, KSLOT),
+    discriminatorLoss(B, o.labelSmoothing),
   ]
   for (let j = dLast; j >= 0; j--) {
     const b = d.blocks[j]
@@ -242,16 +246,18 @@ export function planStep(model: ModelSpec, o: PlanOptions): StepPlan {
       m: 'dm',
       v: 'dv',
       grads: 'dg',
-      scalars: DADAM,
+      counter: 2,
+      lr: o.lrD,
       ...adamOptions,
     }),
   )
 
   const gLast = g.blocks.length - 1
   const gUpdate: KernelSource[] = [
+    ...(o.draw ? [generatorInputs(inputs, o.draw)] : []),
     ...generatorForward(true),
     ...discriminatorForward('g', B),
-    generatorLoss(B, 2 * o.dSteps),
+    generatorLoss(B, o.dSteps),
   ]
   for (let j = dLast; j >= 0; j--) {
     const b = d.blocks[j]
@@ -290,7 +296,8 @@ export function planStep(model: ModelSpec, o: PlanOptions): StepPlan {
       m: 'gm',
       v: 'gv',
       grads: 'gg',
-      scalars: GADAM,
+      counter: 3,
+      lr: o.lrG,
       ...adamOptions,
       ...(o.ema > 0 ? { average: { buffer: 'gavg', decay: o.ema } } : {}),
     }),
@@ -298,7 +305,7 @@ export function planStep(model: ModelSpec, o: PlanOptions): StepPlan {
 
   return {
     buffers,
-    upload,
+    inputs,
     latentDim: L,
     classes: C,
     g: { tensors: g.tensors, params: g.params, state: g.state },

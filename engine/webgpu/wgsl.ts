@@ -1,13 +1,15 @@
 /**
  * @module engine/webgpu/wgsl
- * WGSL sources of the fused WebGPU training step (trainer/engines/webgpu-fused.ts): one tiled matMul
- * template specialized per use through three accessors, a per-feature BatchNorm forward and
- * backward, the two BCE loss heads and one Adam (+ weight average) kernel over a packed buffer.
+ * WGSL sources of the fused WebGPU training step's layers (engine/webgpu/fused-step.ts): one tiled
+ * matMul template specialized per use through three accessors, and a per-feature BatchNorm
+ * forward and backward. The loss heads and Adam are in engine/webgpu/wgsl-update.ts, the input
+ * kernels in engine/webgpu/inputs.ts.
  *
- * Every kernel binds plain `array<f32>` storage buffers by name, and sizes are baked in as
- * constants: each pipeline serves one fixed layer shape, so the per-dispatch host work is
- * setPipeline + setBindGroup + dispatch, with no uniforms to write. Float constants are written
- * as their float32 value with 9 significant digits, which round-trips exactly.
+ * Every kernel binds storage buffers by name (`array<f32>`, or `array<u32>` for the names in
+ * U32_BUFFERS), and sizes are baked in as constants: each pipeline serves one fixed layer shape,
+ * so the per-dispatch host work is setPipeline + setBindGroup + dispatch, with no uniforms to
+ * write. Float constants are written as their float32 value with 9 significant digits, which
+ * round-trips exactly.
  */
 
 /** A compute kernel: its WGSL, the buffers it binds (in binding order) and its workgroup grid. */
@@ -25,7 +27,14 @@ const THREADS = 8
 const PER = TILE / THREADS
 
 /** Invocations per workgroup of the one-dimensional kernels. */
-const LINE = 64
+export const LINE = 64
+
+/**
+ * Buffers of 32-bit words rather than floats: the step's counters (`ctl`: step, D update index,
+ * Adam step counts of D and G) and the resident training set (`images`, `labels`: bytes packed
+ * four to a word).
+ */
+export const U32_BUFFERS = new Set(['ctl', 'images', 'labels'])
 
 /** A float32 WGSL literal of `x` (exact: 9 significant digits round-trip any float32). */
 export function f32(x: number): string {
@@ -34,9 +43,13 @@ export function f32(x: number): string {
   return `${v.toPrecision(9)}f`
 }
 
-function declare(buffers: string[]): string {
+/** The binding declarations of `buffers`, in order. */
+export function declare(buffers: string[]): string {
   return buffers
-    .map((b, i) => `@group(0) @binding(${i}) var<storage, read_write> ${b} : array<f32>;`)
+    .map(
+      (b, i) =>
+        `@group(0) @binding(${i}) var<storage, read_write> ${b} : array<${U32_BUFFERS.has(b) ? 'u32' : 'f32'}>;`,
+    )
     .join('\n')
 }
 
@@ -254,139 +267,4 @@ fn main(@builtin(global_invocation_id) id : vec3u) {
   }
 }`
   return { label: `${p.label}.backward`, code, buffers, grid: [Math.ceil(p.features / LINE), 1] }
-}
-
-/** WGSL for the BCE of logit `x` against target `y` and log1p without cancellation. */
-const BCE = `
-fn log1p(e : f32) -> f32 {
-  let u = 1.0 + e;
-  if (u == 1.0) { return e; }
-  return log(u) * e / (u - 1.0);
-}
-fn bce(x : f32, y : f32) -> f32 { return max(x, 0.0) - x * y + log1p(exp(-abs(x))); }
-fn sigmoid(x : f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }`
-
-function reduceTail(sums: string[]): string {
-  return `
-  workgroupBarrier();
-  for (var w = ${LINE / 2}u; w > 0u; w = w >> 1u) {
-    if (l < w) { ${sums.map((v) => `${v}[l] = ${v}[l] + ${v}[l + w];`).join(' ')} }
-    workgroupBarrier();
-  }`
-}
-
-/**
- * The discriminator's BCE head on `2·half` logits (reals first): the loss
- * `(mean BCE(real, 1 − smoothing) + mean BCE(fake, 0)) / 2`, the accuracy (as
- * trainer/core/losses.ts: logit > 0 counts as "real") and the gradient at each logit,
- * `(sigmoid(x) − target) / (2·half)`. One workgroup; loss and accuracy go to `loss[2k]`,
- * `loss[2k + 1]`, with k read from the upload buffer at `slot`.
- */
-export function discriminatorLoss(half: number, smoothing: number, slot: number): KernelSource {
-  const buffers = ['dlogit', 'dgrad', 'up', 'loss']
-  const code = `${declare(buffers)}
-const H = ${half}u;
-var<workgroup> lr : array<f32, ${LINE}>;
-var<workgroup> lf : array<f32, ${LINE}>;
-var<workgroup> ar : array<f32, ${LINE}>;
-var<workgroup> af : array<f32, ${LINE}>;
-${BCE}
-@compute @workgroup_size(${LINE})
-fn main(@builtin(local_invocation_id) lid : vec3u) {
-  let l = lid.x;
-  let tgt = ${f32(1 - smoothing)};
-  var sr = 0.0; var sf = 0.0; var cr = 0.0; var cf = 0.0;
-  for (var r = l; r < H; r = r + ${LINE}u) {
-    let x = dlogit[r];
-    sr = sr + bce(x, tgt);
-    cr = cr + select(0.0, 1.0, x > 0.0);
-    dgrad[r] = 0.5 * (sigmoid(x) - tgt) / f32(H);
-    let z = dlogit[H + r];
-    sf = sf + bce(z, 0.0);
-    cf = cf + select(0.0, 1.0, z > 0.0);
-    dgrad[H + r] = 0.5 * sigmoid(z) / f32(H);
-  }
-  lr[l] = sr; lf[l] = sf; ar[l] = cr; af[l] = cf;
-  ${reduceTail(['lr', 'lf', 'ar', 'af'])}
-  if (l == 0u) {
-    let k = u32(up[${slot}u]);
-    loss[2u * k] = (lr[0] / f32(H) + lf[0] / f32(H)) * 0.5;
-    loss[2u * k + 1u] = (ar[0] / f32(H) + (1.0 - af[0] / f32(H))) * 0.5;
-  }
-}`
-  return { label: 'd.loss', code, buffers, grid: [1, 1] }
-}
-
-/**
- * The generator's non-saturating BCE head on `rows` logits: loss `mean BCE(x, 1)` into
- * `loss[index]` and the gradient `(sigmoid(x) − 1) / rows` at each logit.
- */
-export function generatorLoss(rows: number, index: number): KernelSource {
-  const buffers = ['dlogit', 'dgrad', 'loss']
-  const code = `${declare(buffers)}
-const R = ${rows}u;
-var<workgroup> ls : array<f32, ${LINE}>;
-${BCE}
-@compute @workgroup_size(${LINE})
-fn main(@builtin(local_invocation_id) lid : vec3u) {
-  let l = lid.x;
-  var s = 0.0;
-  for (var r = l; r < R; r = r + ${LINE}u) {
-    let x = dlogit[r];
-    s = s + bce(x, 1.0);
-    dgrad[r] = (sigmoid(x) - 1.0) / f32(R);
-  }
-  ls[l] = s;
-  ${reduceTail(['ls'])}
-  if (l == 0u) { loss[${index}u] = ls[0] / f32(R); }
-}`
-  return { label: 'g.loss', code, buffers, grid: [1, 1] }
-}
-
-/** Names of one network's packed buffers and where its step's scalars sit in the upload. */
-export interface AdamPlace {
-  label: string
-  count: number
-  params: string
-  m: string
-  v: string
-  grads: string
-  /** Upload offset of `[lr / (1 − β1^t), 1 − β2^t]` for this update. */
-  scalars: number
-  beta1: number
-  beta2: number
-  epsilon: number
-  /** The weight average's buffer and decay, when there is one (trainer/core/ema.ts). */
-  average?: { buffer: string; decay: number }
-}
-
-/**
- * Adam over every parameter of a network at once, the formula of trainer/core/adam.ts (and its
- * webgpu kernels, operation for operation); with a weight average, `avg ← d·avg + (1 − d)·θ`
- * right after, as trainer/core/ema.ts does after each generator update.
- */
-export function adam(p: AdamPlace): KernelSource {
-  const buffers = [p.params, p.m, p.v, p.grads, 'up', ...(p.average ? [p.average.buffer] : [])]
-  const wide = Math.ceil(p.count / LINE)
-  const columns = Math.min(wide, 32768)
-  const a = p.average
-  const avg = a
-    ? `${a.buffer}[i] = ${a.buffer}[i] * ${f32(a.decay)} + x * ${f32(1 - a.decay)};`
-    : ''
-  const code = `${declare(buffers)}
-@compute @workgroup_size(${LINE})
-fn main(@builtin(workgroup_id) wg : vec3u, @builtin(local_invocation_id) lid : vec3u) {
-  let i = (wg.y * ${columns}u + wg.x) * ${LINE}u + lid.x;
-  if (i >= ${p.count}u) { return; }
-  let g = ${p.grads}[i];
-  let m = ${p.m}[i] * ${f32(p.beta1)} + g * ${f32(1 - p.beta1)};
-  let v = ${p.v}[i] * ${f32(p.beta2)} + (g * g) * ${f32(1 - p.beta2)};
-  ${p.m}[i] = m;
-  ${p.v}[i] = v;
-  let denom = sqrt(v / up[${p.scalars + 1}u]) + ${f32(p.epsilon)};
-  let x = ${p.params}[i] - m * up[${p.scalars}u] / denom;
-  ${p.params}[i] = x;
-  ${avg}
-}`
-  return { label: p.label, code, buffers, grid: [columns, Math.ceil(wide / columns)] }
 }

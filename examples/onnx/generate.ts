@@ -111,4 +111,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'generate')) runMain(main)

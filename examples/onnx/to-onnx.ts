@@ -34,4 +34,4 @@ async function main(argv: string[]): Promise<void> {
   console.log(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB) from ${dir}`)
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'to-onnx')) runMain(main)

@@ -194,4 +194,4 @@ async function main(): Promise<void> {
   console.log(`export ${vars.join(' ')}`)
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'chromium-pack')) runMain(main)

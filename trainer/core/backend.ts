@@ -6,8 +6,12 @@
  * - `tensorflow`: `@tensorflow/tfjs-node-gpu`, else `@tensorflow/tfjs-node` (optional peer
  *   dependencies, imported only when installed, never installed implicitly).
  * - `wasm`: XNNPACK with SIMD, the default CPU path (~30× faster than `cpu` here).
- * - `webgpu`: Dawn through the `webgpu` npm package (see trainer/engines/dawn.ts). Correct, but for a
- *   small MLP per-dispatch overhead dominates: on an H100 ~295 ms/step vs wasm ~143 ms/step.
+ * - `webgpu`: Dawn through the `webgpu` npm package (see trainer/engines/dawn.ts). For the tutorial
+ *   MLPs the fused step (engine/webgpu/fused-step.ts) runs whole steps on the device; through the
+ *   tfjs ops per-dispatch overhead dominates (H100: ~295 ms/step vs wasm ~143 ms/step).
+ *
+ * `auto` asks the hardware rather than guessing: on a machine with a GPU it times both paths
+ * (a probe the training run passes in) and keeps the faster.
  * - `cpu`: pure JavaScript, the last resort (and the reference for gradient tests).
  */
 import { createRequire } from 'node:module'
@@ -75,12 +79,20 @@ async function initCpu(): Promise<BackendChoice> {
 }
 
 /**
- * Selects and initializes a backend. `auto` takes tensorflow when installed, else wasm: the webgpu
- * path is slower than wasm for this MLP even on an H100 (see module doc), so it is only used when
- * asked for. Throws BackendError with an install hint when the requested backend is unavailable.
+ * Times the GPU against the CPU for `--backend auto` on a machine with a hardware WebGPU adapter
+ * (`adapter`: its name), leaves the faster backend initialized and says why in one line
+ * (trainer/engines/create.ts's `probeBackends` does this for a training run).
+ */
+export type BackendProbe = (adapter: string) => Promise<BackendChoice>
+
+/**
+ * Selects and initializes a backend. `auto` takes tensorflow when installed; else, given a
+ * `probe` and a hardware WebGPU adapter (not SwiftShader, llvmpipe or another CPU
+ * implementation), whichever of the GPU and the CPU path the probe finds faster; else wasm.
+ * Throws BackendError with an install hint when the requested backend is unavailable.
  * @example const { backend, reason } = await initBackend('auto') // { backend: 'wasm', reason: '…' }
  */
-export async function initBackend(name: BackendName): Promise<BackendChoice> {
+export async function initBackend(name: BackendName, probe?: BackendProbe): Promise<BackendChoice> {
   switch (name) {
     case 'tensorflow':
       return initTensorflow()
@@ -97,13 +109,27 @@ export async function initBackend(name: BackendName): Promise<BackendChoice> {
         const choice = await initTensorflow()
         return { backend: choice.backend, reason: `auto: ${choice.reason}` }
       }
+      let why = 'tfjs-node is not installed'
+      if (probe) {
+        const { findAdapter } = await import('../engines/dawn')
+        const adapter = await findAdapter()
+        if (adapter && !adapter.software) {
+          try {
+            return await probe(adapter.name)
+          } catch (err) {
+            why = `the GPU probe on ${adapter.name} failed (${(err as Error).message.split('\n')[0]})`
+          }
+        } else {
+          why = adapter
+            ? `the only WebGPU adapter, ${adapter.name}, runs on the CPU`
+            : 'no WebGPU adapter'
+        }
+      }
       const choice = await initWasm()
       return {
         backend: 'wasm',
         reason:
-          `auto: tfjs-node is not installed; wasm (${choice.reason}) beats webgpu for this MLP ` +
-          '(per-dispatch overhead dominates, even on an H100); ' +
-          'pass --backend webgpu to use a GPU anyway',
+          `auto: ${why}; wasm (${choice.reason}); ` + 'pass --backend webgpu to use a GPU anyway',
       }
     }
     default:

@@ -20,7 +20,7 @@ import { createNodeThreadPool, defaultThreads, loadCpuStepModule } from './cpu-t
 export async function startCpuEngine(
   gan: Gan,
   config: TrainConfig,
-  data: MnistSplit,
+  data: Pick<MnistSplit, 'images' | 'labels'>,
   count: number,
   step: number,
 ): Promise<StepEngine> {

@@ -31,10 +31,12 @@ interface DeviceLike {
   ): void
 }
 
-interface AdapterInfoLike {
+/** The GPUAdapterInfo fields we read (`type` is Dawn's adapter type, where it reports one). */
+export interface AdapterInfoLike {
   vendor?: string
   architecture?: string
   description?: string
+  device?: string
   isFallbackAdapter?: boolean
   type?: string
 }
@@ -115,6 +117,63 @@ async function installDawn(): Promise<void> {
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true })
 }
 
+/** A WebGPU adapter as `--backend auto` sees it. */
+export interface AdapterSummary {
+  /** Vendor, architecture and description, e.g. `nvidia hopper …`. */
+  name: string
+  /** A CPU implementation (SwiftShader, llvmpipe/lavapipe, WARP), not a GPU. */
+  software: boolean
+}
+
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|warp|basic render|\bcpu\b/i
+
+/**
+ * Whether adapter `info` is a CPU implementation of WebGPU: flagged as a fallback adapter, or
+ * named like one (Dawn does not flag every software Vulkan driver).
+ */
+export function isSoftwareAdapter(info: AdapterInfoLike): boolean {
+  if (info.isFallbackAdapter || info.type === 'cpu') return true
+  const names = [info.vendor, info.architecture, info.description, info.device]
+  return names.some((n) => typeof n === 'string' && SOFTWARE.test(n))
+}
+
+function adapterName(info: AdapterInfoLike): string {
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown'
+}
+
+/**
+ * The adapter Dawn would give tfjs, without starting the webgpu backend; undefined when there is
+ * none (no Vulkan driver, or the `webgpu` package does not load here).
+ */
+export async function findAdapter(): Promise<AdapterSummary | undefined> {
+  try {
+    await installDawn()
+  } catch {
+    return undefined
+  }
+  const gpu = (
+    globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<unknown> } } }
+  ).navigator.gpu
+  const adapter = (await gpu.requestAdapter()) as {
+    info?: AdapterInfoLike
+    isFallbackAdapter?: boolean
+  } | null
+  if (!adapter) return undefined
+  const info = { ...adapterInfo(adapter.info), isFallbackAdapter: isFallback(adapter) }
+  return { name: adapterName(info), software: isSoftwareAdapter(info) }
+}
+
+/** GPUAdapterInfo exposes getters on its prototype: copy the fields we read. */
+function adapterInfo(info: AdapterInfoLike | undefined): AdapterInfoLike {
+  if (!info) return {}
+  const { vendor, architecture, description, device, type } = info
+  return { vendor, architecture, description, device, type }
+}
+
+function isFallback(adapter: { info?: AdapterInfoLike; isFallbackAdapter?: boolean }): boolean {
+  return adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false
+}
+
 /**
  * Initializes tfjs-backend-webgpu on Dawn and arms the validation-error trap.
  * Throws BackendError when no adapter exists (e.g. no Vulkan driver).
@@ -156,14 +215,12 @@ export async function initWebgpu(): Promise<BackendChoice> {
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     maxBufferSize: device.limits.maxBufferSize,
   }
-  const info = adapter.info ?? {}
-  const fallback = info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false
-  const name =
-    [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown'
+  const info = { ...adapterInfo(adapter.info), isFallbackAdapter: isFallback(adapter) }
   const mib = Math.floor(limits.maxStorageBufferBindingSize / 2 ** 20)
+  const software = isSoftwareAdapter(info) ? ' (software)' : ''
   return {
     backend: 'webgpu',
-    reason: `adapter ${name}${fallback ? ' (fallback/software)' : ''}, max storage binding ${mib} MiB`,
+    reason: `adapter ${adapterName(info)}${software}, max storage binding ${mib} MiB`,
   }
 }
 

@@ -226,4 +226,4 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`wrote ${config.out}`)
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'train-classifier')) runMain(main)

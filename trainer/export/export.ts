@@ -269,4 +269,4 @@ async function main(): Promise<void> {
   disposeGan(gan)
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'export')) runMain(main)

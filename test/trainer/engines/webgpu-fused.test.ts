@@ -1,22 +1,31 @@
 /**
  * @module test/trainer/engines/webgpu-fused
- * The fused WebGPU step (trainer/engines/webgpu-fused.ts) against the tfjs path (trainer/core/gan.ts on the wasm
- * backend, the reference): same init, same real batches, same seeded latents and labels, a few
- * steps; losses, weights, Adam moments, moving BatchNorm statistics and the weight average agree
- * up to float32 summation order. Without a GPU it runs on SwiftShader's software Vulkan from npm
- * (test/trainer/engines/webgpu-setup.ts); skips, saying why, where no adapter exists, and fails instead
- * with DIGIT_GAN_STRICT=1 (CI).
+ * The fused WebGPU step (engine/webgpu/fused-step.ts, through trainer/engines/webgpu-fused.ts)
+ * against the tfjs path (trainer/core/gan.ts on the wasm backend, the reference): same init, and
+ * — in the fused step's host-input mode — the same real batches, seeded latents and labels; a
+ * few steps; losses, weights, Adam moments, moving BatchNorm statistics and the weight average
+ * agree up to float32 rounding (summation order; the Adam bias corrections, which the fused step
+ * computes on the device in float32). Where the random streams differ (the device draws its own),
+ * test/trainer/engines/webgpu-device-step.test.ts compares the loss curves statistically.
+ * Skips, saying why, where no WebGPU adapter exists (see webgpu-setup.ts), or fails with
+ * DIGIT_GAN_STRICT=1 (CI).
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../trainer/config'
-import { BatchSampler, realBatches } from '../../../trainer/run/data'
+import { BatchSampler, gatherBatch } from '../../../trainer/run/data'
 import { buildModelSpec } from '../../../trainer/core/architecture'
-import { createGan, disposeGan, type Gan } from '../../../trainer/core/gan'
+import {
+  createGan,
+  discriminatorStep,
+  disposeGan,
+  generatorStep,
+  type Gan,
+} from '../../../trainer/core/gan'
 import { initBackend } from '../../../trainer/core/backend'
 import { tf } from '../../../trainer/core/tf'
 import { planStep } from '../../../engine/webgpu/plan'
 import { syntheticMnist } from '../fixtures'
-import { tfjsSteps } from '../steps'
+import { tfjsInputs } from './fused-fixtures'
 import { startWebgpu, WEBGPU_TIMEOUT_MS } from './webgpu-setup'
 
 const skipReason = await startWebgpu('fused WebGPU step tests')
@@ -50,27 +59,48 @@ function maxAbs(x: Float32Array): number {
   return x.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
 }
 
-/** `steps` GAN steps on the tfjs path of the current backend; D figures averaged per step. */
+function realBatch(config: TrainConfig, sampler: BatchSampler, index: number) {
+  const indices = sampler.indices(index)
+  return {
+    images: gatherBatch(data.images, indices),
+    labels: Int32Array.from(indices, (i) => data.labels[i]),
+  }
+}
+
+/** `steps` GAN steps on the tfjs path of the current backend. */
 async function tfjsRun(config: TrainConfig, steps: number): Promise<Run> {
   const gan = createGan(config)
-  const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x / config.dSteps, 0)
-  const losses = (await tfjsSteps(gan, config, data, 0, steps)).flatMap(({ d, gLoss }) => [
-    mean(d.map((r) => r.dLoss)),
-    mean(d.map((r) => r.dAcc)),
-    gLoss,
-  ])
+  const sampler = new BatchSampler(COUNT, config.batch, config.seed)
+  const losses: number[] = []
+  for (let step = 0; step < steps; step++) {
+    let dLoss = 0
+    let dAcc = 0
+    for (let k = 0; k < config.dSteps; k++) {
+      const b = realBatch(config, sampler, step * config.dSteps + k)
+      const real = tf.tensor2d(b.images, [config.batch, 784])
+      const r = await discriminatorStep(gan, real, step, k, gan.classes > 0 ? b.labels : undefined)
+      real.dispose()
+      dLoss += r.dLoss / config.dSteps
+      dAcc += r.dAcc / config.dSteps
+    }
+    losses.push(dLoss, dAcc, (await generatorStep(gan, step)).gLoss)
+  }
   const tensors = await snapshot(gan)
   disposeGan(gan)
   return { losses, tensors }
 }
 
-/** The same steps through the fused engine (webgpu backend), through the step-engine seam. */
+/**
+ * The same steps through the fused engine (webgpu backend) in its host-input mode, fed the latents,
+ * labels and real batches the tfjs path draws, through the step-engine seam.
+ */
 async function fusedRun(config: TrainConfig, steps: number): Promise<Run> {
-  const { WebgpuStep } = await import('../../../trainer/engines/webgpu-fused')
+  const { createWebgpuStep } = await import('../../../trainer/engines/webgpu-fused')
   const { assertWebgpuHealthy } = await import('../../../trainer/engines/dawn')
   const gan = createGan(config)
   const sampler = new BatchSampler(COUNT, config.batch, config.seed)
-  const engine = await WebgpuStep.create(gan, config.dSteps, realBatches(data, sampler, true))
+  const host = tfjsInputs(gan, config, (i) => realBatch(config, sampler, i))
+  const engine = await createWebgpuStep(gan, config, { host })
   disposeGan(gan)
   const losses: number[] = []
   for (let step = 0; step < steps; step++) {
@@ -126,7 +156,15 @@ afterAll(async () => {
 
 describe('fused webgpu step scope', () => {
   it('should refuse models outside the tutorial MLPs with a clear message', () => {
-    const options = { batch: 8, dSteps: 1, labelSmoothing: 0, beta1: 0.5, beta2: 0.999 }
+    const options = {
+      batch: 8,
+      dSteps: 1,
+      labelSmoothing: 0,
+      lrD: 2e-4,
+      lrG: 2e-4,
+      beta1: 0.5,
+      beta2: 0.999,
+    }
     const plan = { ...options, epsilon: 1e-7, ema: 0 }
     expect(() => planStep(buildModelSpec({ ...DEFAULT_CONFIG, model: 'dcgan' }), plan)).toThrow(
       /Expected a tutorial MLP for the fused WebGPU step, but got a reshape layer/,
