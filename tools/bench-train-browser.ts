@@ -177,4 +177,4 @@ async function main(argv: string[]): Promise<void> {
   console.log(formatBrowserBench(rows))
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'bench-train-browser')) runMain(main)

@@ -197,4 +197,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(await buildTrain(), null, 2))
 }
 
-if (isEntry(import.meta.url)) runMain(main)
+if (isEntry(import.meta.url, 'build-train')) runMain(main)

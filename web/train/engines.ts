@@ -13,7 +13,6 @@
  * that is lost, or reports an error (WebGPU validation errors do not throw), settles the handle's
  * `lost` with a sentence saying so: the session stops and says it (web/train/session.ts).
  */
-/// <reference types="@webgpu/types" />
 import { createCpuEngine } from '../../engine/cpu/engine'
 import type { EngineState } from '../../engine/step-engine'
 import { FusedStep } from '../../engine/webgpu/fused-step'

@@ -6,7 +6,6 @@
  * arrive as messages (web/train/protocol.ts), progress leaves as messages; web/train/session.ts
  * is the loop, this file wires it to the browser: fetch, IndexedDB, WebAssembly, the engines.
  */
-/// <reference types="@webgpu/types" />
 import KERNEL_BYTES from '../../shared/inference/kernel.wasm'
 import type { KernelModule } from '../../shared/inference/kernel'
 import type { EngineState } from '../../engine/step-engine'
