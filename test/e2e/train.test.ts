@@ -8,7 +8,8 @@
  *   from the initial ones and equal, bit for bit, those Node computes with the same engine, seed
  *   and settings (and the same export code), and that the worker serves (`--model FILE`) with the
  *   bytes of `npm run generate`; the page draws the file's digits itself ("Try it");
- * - served without cross-origin isolation it still trains, on one thread, and says why;
+ * - served without cross-origin isolation it still trains, on one thread, and says why (and on
+ *   `auto` passes a software WebGPU adapter over for WebAssembly, saying so);
  * - where the browser has a WebGPU adapter it trains on the fused WebGPU step, and when the GPU
  *   process crashes it stops, saying the device was lost and where Resume continues from.
  * Without a browser the tests skip and say why (fail with DIGIT_GAN_STRICT=1).
@@ -229,11 +230,17 @@ describe.skipIf(start.skipReason !== '')('the training page in Chromium', () => 
       plain.on('pageerror', (err) => pageErrors.push(err.message))
       await plain.goto(`${server.url}/train`)
       expect(await plain.evaluate(() => crossOriginIsolated)).toBe(false)
-      await configure(plain, 20)
+      // Auto: a software WebGPU adapter (SwiftShader here) is passed over for WebAssembly.
+      await configure(plain, 20, { ...SETTINGS, engine: 'auto' })
       await plain.click('#start')
       await reached('paused', 20, plain)
-      expect(await plain.textContent('#engine-line')).toContain('not cross-origin isolated')
-      expect(await plain.textContent('#engine-line')).toContain('1 thread')
+      const line = await plain.textContent('#engine-line')
+      expect(line).toContain('not cross-origin isolated')
+      expect(line).toContain('1 thread')
+      const adapter = await plain.evaluate(
+        async () => (await navigator.gpu?.requestAdapter()) != null,
+      )
+      if (adapter) expect(line).toMatch(/WebGPU adapter \(.*\) is a CPU implementation/)
       expect(pageErrors).toEqual([])
     } finally {
       await context.close()

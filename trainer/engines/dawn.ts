@@ -20,6 +20,7 @@
  */
 import { BackendError, type BackendChoice } from '../core/backends'
 import { tf } from '../core/tf'
+import { isSoftwareAdapter, type AdapterInfoLike } from '../../shared/train/software-adapter'
 
 /** Structural view of the few GPUDevice members we touch (the DOM types are not in our lib). */
 interface DeviceLike {
@@ -31,15 +32,8 @@ interface DeviceLike {
   ): void
 }
 
-/** The GPUAdapterInfo fields we read (`type` is Dawn's adapter type, where it reports one). */
-export interface AdapterInfoLike {
-  vendor?: string
-  architecture?: string
-  description?: string
-  device?: string
-  isFallbackAdapter?: boolean
-  type?: string
-}
+// The software-adapter check is shared with the browser training page.
+export { isSoftwareAdapter, type AdapterInfoLike }
 
 /** Dispatches per submit: above a step's count, so tfjs submits only when it reads back. */
 const SUBMIT_BATCH = 1000
@@ -123,18 +117,6 @@ export interface AdapterSummary {
   name: string
   /** A CPU implementation (SwiftShader, llvmpipe/lavapipe, WARP), not a GPU. */
   software: boolean
-}
-
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|warp|basic render|\bcpu\b/i
-
-/**
- * Whether adapter `info` is a CPU implementation of WebGPU: flagged as a fallback adapter, or
- * named like one (Dawn does not flag every software Vulkan driver).
- */
-export function isSoftwareAdapter(info: AdapterInfoLike): boolean {
-  if (info.isFallbackAdapter || info.type === 'cpu') return true
-  const names = [info.vendor, info.architecture, info.description, info.device]
-  return names.some((n) => typeof n === 'string' && SOFTWARE.test(n))
 }
 
 function adapterName(info: AdapterInfoLike): string {

@@ -2,8 +2,9 @@
  * @module web/train/engines
  * The one place the training page chooses and builds its step engine:
  * - the fused WebGPU step (engine/webgpu/fused-step.ts: the training set and the randomness on the
- *   device) when `navigator.gpu` gives an adapter (engine `auto`) or when asked for (`webgpu`,
- *   which fails with a reason where there is no adapter);
+ *   device) when `navigator.gpu` gives an adapter (engine `auto`; not a CPU implementation such as
+ *   SwiftShader, shared/train/software-adapter.ts, far slower than WebAssembly) or when asked for
+ *   (`webgpu`, any adapter; it fails with a reason where there is none);
  * - else the fused WebAssembly CPU step (engine/cpu), on Web Worker helper threads where the page
  *   is cross-origin isolated (web/train/cpu-pool.ts), on the training worker's thread alone
  *   otherwise.
@@ -16,6 +17,7 @@
 import { createCpuEngine } from '../../engine/cpu/engine'
 import type { EngineState } from '../../engine/step-engine'
 import { FusedStep } from '../../engine/webgpu/fused-step'
+import { isSoftwareAdapter, type AdapterInfoLike } from '../../shared/train/software-adapter'
 import type { MnistData } from './data'
 import { createBrowserThreadPool, helperCount } from './cpu-pool'
 import type { TrainAssets } from './protocol'
@@ -64,21 +66,27 @@ export async function openEngine(
   settings: TrainSettings,
   state?: EngineState,
 ): Promise<EngineHandle> {
+  let passedOver: string | undefined
   if (settings.engine !== 'wasm') {
     const adapter = (await env.gpu?.requestAdapter()) ?? null
-    if (adapter) return openWebgpu(env, adapter, settings, state)
+    const info = adapter ? adapterInfo(adapter) : undefined
+    if (adapter && (settings.engine === 'webgpu' || !isSoftwareAdapter(info!))) {
+      return openWebgpu(env, adapter, info!, settings, state)
+    }
     if (settings.engine === 'webgpu') {
       const why = env.gpu ? 'navigator.gpu.requestAdapter() gave none' : 'no navigator.gpu'
       throw new Error(`Expected a WebGPU adapter for the WebGPU engine, but ${why}.`)
     }
+    if (info) passedOver = `the WebGPU adapter (${adapterName(info)}) is a CPU implementation`
   }
-  return openCpu(env, settings, state)
+  return openCpu(env, settings, state, passedOver)
 }
 
 async function openCpu(
   env: EngineEnvironment,
   settings: TrainSettings,
   state?: EngineState,
+  passedOver?: string,
 ): Promise<EngineHandle> {
   const [module, data] = await Promise.all([cpuStepModule(env.assets.stepWasm), env.data()])
   const helpers = helperCount(settings.threads, env.cores, env.isolated)
@@ -98,7 +106,26 @@ async function openCpu(
         : settings.threads === 1
           ? 'as chosen'
           : 'this machine reports one core'
-  return { engine, kind: 'wasm', note }
+  return { engine, kind: 'wasm', note: passedOver ? `${note}; ${passedOver}` : note }
+}
+
+/** The adapter's names and fallback flag (GPUAdapterInfo keeps them as prototype getters). */
+function adapterInfo(adapter: GPUAdapter): AdapterInfoLike {
+  // `adapter.info` (Chrome 127+; the pinned @webgpu/types only knows requestAdapterInfo()).
+  const info = (adapter as GPUAdapter & { info?: AdapterInfoLike }).info ?? {}
+  const { vendor, architecture, description, device, type } = info
+  return {
+    vendor,
+    architecture,
+    description,
+    device,
+    type,
+    isFallbackAdapter: adapter.isFallbackAdapter || info.isFallbackAdapter,
+  }
+}
+
+function adapterName(info: AdapterInfoLike): string {
+  return [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unnamed'
 }
 
 /** The CPU step's fresh state for `settings` (its documented initial weights), without threads. */
@@ -120,6 +147,7 @@ async function initialState(env: EngineEnvironment, settings: TrainSettings): Pr
 async function openWebgpu(
   env: EngineEnvironment,
   adapter: GPUAdapter,
+  info: AdapterInfoLike,
   settings: TrainSettings,
   state?: EngineState,
 ): Promise<EngineHandle> {
@@ -132,10 +160,10 @@ async function openWebgpu(
   let failed: ((reason: string) => void) | undefined
   const lost = new Promise<string>((resolve) => (failed = resolve))
   let disposed = false
-  void device.lost.then((info) => {
+  void device.lost.then((loss) => {
     if (!disposed) {
       failed!(
-        `The GPU device was lost (${info.reason || 'unknown'}: ${info.message || 'no message'}).`,
+        `The GPU device was lost (${loss.reason || 'unknown'}: ${loss.message || 'no message'}).`,
       )
     }
   })
@@ -162,12 +190,6 @@ async function openWebgpu(
     dispose()
     device.destroy()
   }
-  // `adapter.info` (Chrome 127+; the pinned @webgpu/types only knows requestAdapterInfo()).
-  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info ?? {
-    vendor: '',
-    architecture: '',
-    description: '',
-  }
-  const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ')
-  return { engine, kind: 'webgpu', note: `adapter: ${name || 'unnamed'}`, lost }
+  const software = isSoftwareAdapter(info) ? ', a CPU implementation (slow)' : ''
+  return { engine, kind: 'webgpu', note: `adapter: ${adapterName(info)}${software}`, lost }
 }
