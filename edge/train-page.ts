@@ -34,7 +34,7 @@ progress { width: 100%; }
 .stats strong { font-size: 1.3rem; }
 #chart { width: 100%; max-width: 640px; height: auto; aspect-ratio: 640 / 360; background: #fff;
   border-radius: 0.25rem; }
-canvas#grid, canvas#try-view { width: min(320px, 88vw); }
+canvas#grid, canvas#try-view { width: 100%; max-width: 320px; }
 .panels { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); }
 #warnings li { color: #b35c00; margin-bottom: 0.4rem; }
 #log { max-height: 12rem; overflow: auto; font-size: 0.85rem; padding-left: 1.5rem; }

@@ -305,10 +305,11 @@ export class Session {
     const state = await this.handle.engine.exportState()
     this.handle.engine.dispose()
     this.handle = undefined
-    record.settings = { ...record.settings, ...changes }
+    const before = record.settings
+    record.settings = { ...before, ...changes }
     record.knobs.push({ step: state.step, changes })
     const text = Object.entries(changes)
-      .map(([k, v]) => `${k} → ${v}`)
+      .map(([k, v]) => `${k} from ${before[k as keyof Knobs]} to ${v}`)
       .join(', ')
     this.host.post({ type: 'log', entry: logLine(record, state.step, `knobs: ${text}`) })
     const status = this.status

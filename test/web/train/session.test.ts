@@ -155,7 +155,10 @@ describe('web/train/session', () => {
     s.knobs({ lrD: 1e-4, batch: 8, labelSmoothing: 0.1 })
     const log = await until(reports, (r) => r.type === 'log' && r.entry.text.startsWith('knobs'))
     expect(log).toMatchObject({
-      entry: { step: 20, text: 'knobs: batch → 8, lrD → 0.0001, labelSmoothing → 0.1' },
+      entry: {
+        step: 20,
+        text: 'knobs: batch from 16 to 8, lrD from 0.0002 to 0.0001, labelSmoothing from 0 to 0.1',
+      },
     })
     s.setStopAt(30)
     await s.resume()
