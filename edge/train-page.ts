@@ -44,7 +44,8 @@ code.sha { word-break: break-all; font-size: 0.8rem; }
 
 /** One labelled number input of a knob, with its flag name (the same knob in `npm run train`). */
 function knob(id: string, label: string, flag: string, attrs: string): string {
-  return `<div class="knob"><label for="${id}">${label} <code>${flag}</code></label>
+  const code = flag === '' ? '' : ` <code>${flag}</code>`
+  return `<div class="knob"><label for="${id}">${label}${code}</label>
       <input id="${id}" type="number" ${attrs} required></div>`
 }
 

@@ -204,6 +204,7 @@ worker.onmessage = (event: MessageEvent<Report>) => {
     case 'grid':
       drawGray(ui.grid, r.gray, r.width, r.height)
       ui.grid.dataset.step = String(r.step)
+      ui.grid.setAttribute('aria-label', `Samples of the generator at step ${r.step}`)
       ui.gridCaption.textContent = `Step ${r.step}: the same 64 latents, inference mode.`
       return
     case 'balance':

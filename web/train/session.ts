@@ -325,9 +325,17 @@ export class Session {
     await this.saveState(state)
   }
 
+  /** Saves a checkpoint; a store that refuses (quota, private mode) is reported, not fatal. */
   private async saveState(state: EngineState): Promise<void> {
     this.lastCheckpoint = this.host.now()
-    await this.host.save({ record: this.record!, state })
+    try {
+      await this.host.save({ record: this.record!, state })
+    } catch (err) {
+      const why = messageOf(err)
+      return this.report(
+        `Could not save a checkpoint at step ${state.step} (${why}); training goes on.`,
+      )
+    }
     this.checkpointStep = state.step
     this.host.post({ type: 'checkpoint', step: state.step })
   }

@@ -5,7 +5,8 @@
  * step is saved; a new session on the same store (a reloaded page) resumes from it to the very
  * bits of an uninterrupted run; a knob turned while paused rebuilds the engine from its state,
  * is logged with its step, and gives the bits of doing that by hand; an export is the current
- * state's `.dgm`; bad requests are reported, not thrown into the loop.
+ * state's `.dgm`; bad requests and a store that refuses a checkpoint are reported, not thrown into
+ * the loop.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCpuEngine } from '../../../engine/cpu/engine'
@@ -195,5 +196,21 @@ describe('web/train/session', () => {
     expect(sha256Hex(out.bytes)).toBe(out.sha256)
     expect(decodeModelFile(out.bytes).manifest.training).toMatchObject({ steps: 10 })
     expect(() => s.knobs({ batch: 0 })).toThrow(/batch \(--batch\)/)
+  })
+
+  it('should keep training when the store refuses a checkpoint, and say so', async () => {
+    const { host, reports } = memoryHost()
+    const s = session({ ...host, save: () => Promise.reject(new Error('QuotaExceededError')) })
+    await s.init()
+    s.setStopAt(10)
+    await s.start(SETTINGS)
+    await until(reports, paused(10))
+    const errors = reports
+      .filter((r) => r.type === 'error')
+      .map((r) => r.type === 'error' && r.message)
+    expect(errors[0]).toBe(
+      'Could not save a checkpoint at step 0 (QuotaExceededError); training goes on.',
+    )
+    expect(reports.some((r) => r.type === 'checkpoint')).toBe(false)
   })
 })
