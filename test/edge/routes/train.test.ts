@@ -17,6 +17,15 @@ import manifest from '../../fixtures/tiny-model/manifest.json'
 import weights from '../../fixtures/tiny-model/weights.bin'
 import { expectBadRequest } from '../bad-request'
 
+// The worker passes these through untyped (edge/train-page.ts); their shape is the page's
+// (web/train/protocol.ts `TrainAssets`), which edge/ may not import.
+interface DataAsset {
+  url: string
+  bytes: number
+  sha256: string
+}
+const assets = built.assets as { stepWasm: string; helper: string; images: DataAsset; labels: DataAsset }
+
 const app = createApp(createModelLoader(manifest, weights))
 
 async function page(url = '/train') {
@@ -81,7 +90,7 @@ describe('the training assets (static assets of wrangler.toml)', () => {
   }
 
   it('should serve the scripts immutable, cross-origin isolated, with a CSP for the workers', async () => {
-    for (const path of [built.page, built.worker, built.assets.helper]) {
+    for (const path of [built.page, built.worker, assets.helper]) {
       const res = await fetchAsset(path)
       expect(res.status, path).toBe(200)
       expect(res.headers.get('Content-Type'), path).toMatch(/javascript/)
@@ -93,7 +102,7 @@ describe('the training assets (static assets of wrangler.toml)', () => {
   })
 
   it('should serve the CPU step as application/wasm', async () => {
-    const res = await fetchAsset(built.assets.stepWasm)
+    const res = await fetchAsset(assets.stepWasm)
     expect(res.status).toBe(200)
     expect(res.headers.get('Content-Type')).toBe('application/wasm')
     const bytes = new Uint8Array(await res.arrayBuffer())
@@ -101,7 +110,7 @@ describe('the training assets (static assets of wrangler.toml)', () => {
   })
 
   it('should serve the MNIST files with the size and sha256 the page checks', async () => {
-    for (const asset of [built.assets.labels, built.assets.images]) {
+    for (const asset of [assets.labels, assets.images]) {
       const res = await fetchAsset(asset.url)
       expect(res.status, asset.url).toBe(200)
       const bytes = new Uint8Array(await res.arrayBuffer())
