@@ -3,7 +3,7 @@
  * The CPU rows of `npm run bench:train` (tools/bench-train.ts): the fused CPU step (engine/cpu) at a
  * thread count, its matrix products alone and the WebAssembly SIMD ceiling of the same
  * micro-kernels (engine/cpu/probe.ts), and the PyTorch reference step (tools/torch_step.py) when
- * `python3` can import torch.
+ * `--python` (default `python3`) can import torch.
  *
  * What a step is differs: ours (like the tfjs rows) runs `dSteps` D updates, each with a fresh G
  * forward for its fakes, then one G update; torch_step.py runs one G update and one D update that
@@ -79,51 +79,64 @@ function timeSteps(engine: CpuEngine, steps: number): Promise<number> {
 }
 
 /**
- * The step's products alone and the micro-kernels' ceiling on the same threads (operands in L1),
- * interleaved over `rounds` rounds, best of each: a busy machine slows both, and the best round is
- * the one least disturbed.
+ * The step's products alone and the micro-kernels' ceiling on the same threads (operands in L1).
+ * Each `measure` times both once more; `result` keeps the best of all: a busy machine slows both,
+ * and measuring in every round of the bench (not in one burst) gives the quiet moments a chance.
  */
-async function productsAndCeiling(engine: CpuEngine, rounds: number) {
+async function productsProbe(engine: CpuEngine) {
   const products = productsPlan(engine.plan)
   const ceiling = ceilingPlan(engine.layout, engine.threads, 100)
   await engine.probe(products.records)
   await engine.probe(ceiling.records)
   let ms = Infinity
   let ceilingMs = Infinity
-  for (let r = 0; r < rounds; r++) {
-    ms = Math.min(ms, await timeCalls(2, () => engine.probe(products.records)))
-    ceilingMs = Math.min(ceilingMs, await timeCalls(2, () => engine.probe(ceiling.records)))
-  }
   return {
-    ms,
-    flops: products.flops,
-    gflops: products.flops / ms / 1e6,
-    ceiling: ceiling.flops / ceilingMs / 1e6,
+    async measure(): Promise<void> {
+      ms = Math.min(ms, await timeCalls(2, () => engine.probe(products.records)))
+      ceilingMs = Math.min(ceilingMs, await timeCalls(2, () => engine.probe(ceiling.records)))
+    },
+    result() {
+      return {
+        ms,
+        flops: products.flops,
+        gflops: products.flops / ms / 1e6,
+        ceiling: ceiling.flops / ceilingMs / 1e6,
+      }
+    },
   }
 }
 
 /** A PyTorch row, or why there is none. */
-export type TorchRow = { msPerStep: number; version: string } | { absent: string }
+export type TorchRow = { msPerStep: number; version: string; blas: string } | { absent: string }
 
 /**
- * Runs tools/torch_step.py on `threads` threads at `batch`.
- * @returns the ms per step, or `absent` with the reason (no python3, no torch, a failure).
+ * Runs tools/torch_step.py with `python` on `threads` threads at `batch`.
+ * @returns the ms per step with torch's version and the BLAS it ran on (a Debian torch on the
+ *   reference BLAS is ~7× slower than on OpenBLAS, so the row must say which), or `absent` with the
+ *   reason (no such python, no torch, a failure).
  */
-export function torchStep(threads: number, batch: number, steps: number): TorchRow {
+export function torchStep(
+  threads: number,
+  batch: number,
+  steps: number,
+  python = 'python3',
+): TorchRow {
   const args = [TORCH_STEP, '--threads', `${threads}`, '--batch', `${batch}`, '--steps', `${steps}`]
-  const r = spawnSync('python3', args, { encoding: 'utf8', timeout: 600_000 })
+  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 })
   if (r.error)
-    return { absent: `python3 not runnable (${(r.error as NodeJS.ErrnoException).code})` }
+    return { absent: `${python} not runnable (${(r.error as NodeJS.ErrnoException).code})` }
   if (r.status !== 0) {
-    if (/No module named ['"]?torch/.test(r.stderr)) return { absent: 'python3 has no torch' }
+    if (/No module named ['"]?torch/.test(r.stderr)) return { absent: `${python} has no torch` }
     return { absent: `torch_step.py failed: ${r.stderr.trim().split('\n').at(-1)}` }
   }
   try {
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
       ms_per_step: number
       torch: string
+      blas?: string
     }
-    return { msPerStep: out.ms_per_step, version: out.torch }
+    if (typeof out.ms_per_step !== 'number') throw new Error('no ms_per_step')
+    return { msPerStep: out.ms_per_step, version: out.torch, blas: out.blas ?? 'BLAS unknown' }
   } catch {
     return { absent: `unexpected torch_step.py output: ${r.stdout.trim().slice(0, 80)}` }
   }
@@ -144,6 +157,8 @@ export interface CpuRowsOptions {
   threads: number
   rounds: number
   torchSteps: number
+  /** The Python that runs tools/torch_step.py. */
+  python: string
   /** Also time the opt-in relaxed-SIMD FMA build. */
   fma: boolean
 }
@@ -158,8 +173,8 @@ const best = (xs: number[]) => Math.min(...xs)
 /**
  * The wasm backend's rows: tfjs-wasm (`tfjsStep`) and the fused CPU step at 1 and `threads`
  * threads, measured in `rounds` interleaved rounds (the best of each), so load from other work
- * falls on all rows alike;
- * then the step's products alone against the micro-kernel ceiling, and the PyTorch rows.
+ * falls on all rows alike, as do the step's products alone against the micro-kernel ceiling and
+ * the PyTorch rows.
  */
 export async function cpuRows(
   o: CpuRowsOptions,
@@ -171,13 +186,23 @@ export async function cpuRows(
   for (const fma of o.fma ? [false, true] : [false]) {
     for (const n of counts) {
       const label = `cpu-fused${fma ? '-fma' : ''} ×${n}`
-      engines.push({ n, label, engine: await createBenchEngine(batch, n, fma), ms: [] as number[] })
+      const engine = await createBenchEngine(batch, n, fma)
+      engines.push({ n, label, engine, probe: await productsProbe(engine), ms: [] as number[] })
     }
   }
   const tfjs: number[] = []
+  // PyTorch runs in the same rounds, so a busy spell costs it as much as it costs us.
+  const torch = counts.map((n) => ({ n, rows: [] as TorchRow[] }))
   for (let r = 0; r < o.rounds; r++) {
     tfjs.push(await tfjsStep(batch, steps))
-    for (const e of engines) e.ms.push(await timeSteps(e.engine, steps))
+    for (const e of engines) {
+      e.ms.push(await timeSteps(e.engine, steps))
+      await e.probe.measure()
+    }
+    for (const t of torch) {
+      if (t.rows.some((x) => 'absent' in x)) continue
+      t.rows.push(torchStep(t.n, batch, o.torchSteps, o.python))
+    }
   }
   const row = (backend: string, ms: number): CpuRow => ({
     backend,
@@ -187,10 +212,10 @@ export async function cpuRows(
   })
   const results = [row('wasm', best(tfjs))]
   const lines = [workLine(engines[0].engine, productsPlan(engines[0].engine.plan).flops)]
-  for (const { n, label, engine, ms } of engines) {
+  for (const { n, label, engine, probe, ms } of engines) {
     const step = best(ms)
     results.push(row(label, step))
-    const p = await productsAndCeiling(engine, Math.max(3, o.rounds))
+    const p = probe.result()
     lines.push(
       `batch ${batch}, ${label}: products ${(p.flops / 1e9).toFixed(2)} GFLOP/step ` +
         `in ${p.ms.toFixed(1)} ms = ${p.gflops.toFixed(1)} GFLOPS, ` +
@@ -207,21 +232,28 @@ export async function cpuRows(
         .map((r) => `${r.backend} ÷ wasm = ${(r.msPerStep / results[0].msPerStep).toFixed(2)}`)
         .join(', '),
   )
-  const torch = counts.map((n) => ({ n, r: torchStep(n, batch, o.torchSteps) }))
-  for (const { n, r } of torch) {
+  const torchBest = torch.map(({ n, rows }) => {
+    const absent = rows.find((x) => 'absent' in x)
+    if (absent) return { n, r: absent }
+    const ok = rows.filter((x): x is Extract<TorchRow, { msPerStep: number }> => 'msPerStep' in x)
+    return { n, r: ok.reduce((a, b) => (b.msPerStep < a.msPerStep ? b : a)) }
+  })
+  for (const { n, r } of torchBest) {
     if ('absent' in r) lines.push(`batch ${batch}, torch ×${n}: absent (${r.absent})`)
-    else results.push(row(`torch ×${n} (${r.version})`, r.msPerStep))
+    else results.push(row(`torch ×${n} (${r.version}, ${r.blas})`, r.msPerStep))
   }
   const ours = (n: number) => results.find((x) => x.backend === `cpu-fused ×${n}`)!.msPerStep
-  const present = torch.flatMap(({ n, r }) => ('msPerStep' in r ? [{ n, ms: r.msPerStep }] : []))
+  const present = torchBest.flatMap(({ n, r }) => ('msPerStep' in r ? [{ n, ms: r.msPerStep }] : []))
   const torch1 = present.find((t) => t.n === 1)
   if (torch1) {
     lines.push(`batch ${batch}: cpu-fused ×1 ÷ torch ×1 = ${(ours(1) / torch1.ms).toFixed(2)}`)
   }
   if (present.length > 0) {
-    const best = Math.min(...present.map((t) => t.ms))
+    const best = present.reduce((a, b) => (b.ms < a.ms ? b : a))
     const n = o.threads
-    lines.push(`batch ${batch}: cpu-fused ×${n} ÷ torch best = ${(ours(n) / best).toFixed(2)}`)
+    lines.push(
+      `batch ${batch}: cpu-fused ×${n} ÷ torch best (×${best.n}) = ${(ours(n) / best.ms).toFixed(2)}`,
+    )
   }
   return { results, lines }
 }

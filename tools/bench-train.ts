@@ -13,7 +13,8 @@
  * fused step, engine/webgpu/fused-step.ts; `npm run bench:gpu` is the fuller GPU report). With wasm come the fused CPU step (engine/cpu) at 1
  * and `--threads` threads (default: the machine's cores), measured with tfjs-wasm in `--rounds`
  * interleaved rounds (the best of each), the GFLOPS of its products against the SIMD ceiling, and
- * the PyTorch rows from tools/torch_step.py (`--torch-steps`) where python3 has torch
+ * the PyTorch rows from tools/torch_step.py (`--torch-steps`, in the same rounds) where `--python`
+ * (default `python3`) has torch
  * (tools/bench-cpu.ts); `--fma` adds rows for the opt-in relaxed-SIMD build.
  *
  * Synthetic data (the numbers do not depend on pixel values) and the tutorial model, each engine
@@ -175,7 +176,8 @@ export const BENCH_FLAGS = {
     description: 'threads of the fused CPU step row (wasm), 1..64',
   },
   rounds: { value: 'N', default: 5, description: 'interleaved rounds of the CPU rows (best of each)' },
-  torchSteps: { value: 'N', default: 300, description: 'timed steps of the PyTorch rows' },
+  torchSteps: { value: 'N', default: 100, description: 'timed steps of each PyTorch round' },
+  python: { value: 'CMD', default: 'python3', description: 'the Python (with torch) of the PyTorch rows' },
   fma: { type: 'boolean', description: 'add rows for the opt-in relaxed-SIMD FMA build (wasm)' },
 } as const satisfies FlagTable
 
@@ -220,7 +222,9 @@ async function main(): Promise<void> {
         const { cpuRows } = await import('./bench-cpu')
         const fma = flags.fma === true
         const tfjs = async (b: number, n: number) => (await benchStep(b, { steps: n })).msPerStep
-        const cpu = await cpuRows({ batch, steps, threads, rounds, torchSteps, fma }, tfjs)
+        const python = flags.python ?? BENCH_FLAGS.python.default
+        const options = { batch, steps, threads, rounds, torchSteps, python, fma }
+        const cpu = await cpuRows(options, tfjs)
         results.push(...cpu.results)
         notes.push(...cpu.lines)
         for (const r of cpu.results)

@@ -33,9 +33,24 @@ describe('torchStep', () => {
     // Answers only to `torch_step.py --threads 1 --batch 64 --steps 10`.
     stubPython(
       '[ "$2 $3 $4 $5 $6 $7" = "--threads 1 --batch 64 --steps 10" ] || exit 3\n' +
-        'echo \'{"device": "cpu", "threads": 1, "batch": 64, "torch": "1.13.1", "ms_per_step": 11.1, "images_per_s": 5766}\'',
+        'echo \'{"device": "cpu", "threads": 1, "batch": 64, "torch": "1.13.1", "blas": "openblas", "ms_per_step": 11.1, "images_per_s": 5766}\'',
     )
-    expect(torchStep(1, 64, 10)).toEqual({ msPerStep: 11.1, version: '1.13.1' })
+    expect(torchStep(1, 64, 10)).toEqual({ msPerStep: 11.1, version: '1.13.1', blas: 'openblas' })
+  })
+
+  it('should run the python it is given, and say so when that one has no torch', () => {
+    stubPython(`echo "ModuleNotFoundError: No module named 'torch'" >&2; exit 1`)
+    const other = join(dir!, 'python-with-torch')
+    writeFileSync(
+      other,
+      '#!/bin/sh\necho \'{"torch": "2.13.0+cpu", "blas": "mkl", "ms_per_step": 17.1}\'\n',
+    )
+    chmodSync(other, 0o755)
+    expect(torchStep(1, 64, 10, other)).toEqual({ msPerStep: 17.1, version: '2.13.0+cpu', blas: 'mkl' })
+    expect(torchStep(1, 64, 10)).toEqual({ absent: 'python3 has no torch' })
+    expect(torchStep(1, 64, 10, '/nonexistent/python')).toEqual({
+      absent: '/nonexistent/python not runnable (ENOENT)',
+    })
   })
 
   it('should say the row is absent when python3 has no torch', () => {
