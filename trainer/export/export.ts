@@ -192,8 +192,11 @@ export async function exportRun(
       config: { ...info.config },
       batchNorm: {
         estimate: `population over ${info.config.bnBatches} batches of ${BN_BATCH} latents`,
+        // How far inference mode lands from training mode's batch statistics: with the exported
+        // population statistics, and with the moving statistics training kept (what the
+        // re-estimation replaced; the old key said "WithEma", but both use the exported weights).
         trainVsInferenceMeanAbsDiff: bnAfter.meanAbsDiff,
-        trainVsInferenceMeanAbsDiffWithEma: bnBefore.meanAbsDiff,
+        trainVsMovingStatisticsMeanAbsDiff: bnBefore.meanAbsDiff,
       },
       ...(fidelity ? { dtypeFidelity: fidelity } : {}),
     },

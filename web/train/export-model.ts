@@ -123,7 +123,7 @@ export function exportModelFile(input: ExportInput): ExportedModel {
       batchNorm: {
         estimate: `population over ${bnBatches} batches of ${BN_BATCH} latents`,
         trainVsInferenceMeanAbsDiff: after.meanAbsDiff,
-        trainVsInferenceMeanAbsDiffWithEma: before.meanAbsDiff,
+        trainVsMovingStatisticsMeanAbsDiff: before.meanAbsDiff,
       },
       ...(fidelity ? { dtypeFidelity: fidelity } : {}),
     },

@@ -49,7 +49,7 @@ describe('web/train/export-model', () => {
     expect(training.steps).toBe(12)
     expect(training.batchNorm.estimate).toBe('population over 2 batches of 256 latents')
     expect(training.batchNorm.trainVsInferenceMeanAbsDiff).toBeLessThan(
-      training.batchNorm.trainVsInferenceMeanAbsDiffWithEma as number,
+      training.batchNorm.trainVsMovingStatisticsMeanAbsDiff as number,
     )
     expect(training.dtypeFidelity).toBeUndefined()
   })
