@@ -8,6 +8,7 @@
  *   npm run bench:train -- --backends webgpu --counters  # + WebGPU calls per step
  *   npm run bench:train -- --backends wasm --threads 2   # tfjs-wasm, fused CPU ×1 and ×2, torch
  *   npm run bench:train -- --backends wasm --fma         # + the opt-in relaxed-SIMD FMA build
+ *   npm run bench:train -- --backends wasm --python .venv/bin/python  # PyTorch rows from that Python
  *
  * On webgpu both engines get a row: `webgpu` (tfjs ops, trainer/core/gan.ts) and `webgpu-fused` (the
  * fused step, engine/webgpu/fused-step.ts; `npm run bench:gpu` is the fuller GPU report). With wasm come the fused CPU step (engine/cpu) at 1
