@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { sha256Hex } from '../shared/codec/sha256'
 import { MANIFEST_FILE, PAYLOAD_FILE } from '../shared/model/weights'
 import { writeFileAtomic } from '../trainer/cli'
-import type { ModelSource } from './model-source'
+import type { ModelSource } from '../trainer/model-source'
 
 /** The repository root: wrangler runs there, with its wrangler.toml. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))

@@ -3,8 +3,9 @@
  * `npm start`, `npm run build:edge` and `npm run deploy`: wrangler, with three things it lacks.
  *
  * - **`--model PATH`** serves, builds or deploys a model from outside models/: a run folder, an
- *   exported folder or a single-file model (tools/model-source), validated first, then bundled
- *   through a generated entry (tools/model-entry) as the worker `digit-gan-<name>`.
+ *   exported folder or a single-file model (trainer/model-source, the reader every `--model`
+ *   shares), validated first, then bundled through a generated entry (tools/model-entry) as the
+ *   worker `digit-gan-<name>` ({@link workerName}).
  *   Without it, `MODEL` (or wrangler's own `CLOUDFLARE_ENV`) picks a shipped model's
  *   `[env.<name>]` of wrangler.toml, as it always did.
  * - **The 1 MiB budget** (tools/budget): `deploy --dry-run` (build:edge) fails over it with one
@@ -24,14 +25,14 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { constants, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, extname, join } from 'node:path'
 import { MANIFEST_FILE, type Dtype } from '../shared/model/weights'
 import { runMain, UsageError } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
+import { readModelSource } from '../trainer/model-source'
 import { ALLOW_ENV, gzipBytes, overBudget, payloadGzipBytes } from './budget'
 import type { BudgetHint } from './budget'
 import { ROOT, writeEntry } from './model-entry'
-import { readModelSource } from './model-source'
 
 const COMMANDS = ['dev', 'deploy'] as const
 
@@ -96,7 +97,8 @@ export async function main(argv: string[]): Promise<void> {
     // The top level of wrangler.toml (rules, build step) around the generated entry.
     args.push(writeEntry(source), '--env', '')
     delete env.CLOUDFLARE_ENV
-    if (!hasFlag(rest, '--name')) args.push('--name', `digit-gan-${source.name}`)
+    const worker = `digit-gan-${workerName(source.runDir ?? source.path)}`
+    if (!hasFlag(rest, '--name')) args.push('--name', worker)
     if (command === 'dev') {
       const payloadBytes = payloadGzipBytes(source.payload)
       const over = overBudget(payloadBytes, hint, "the model's payload alone is")
@@ -155,6 +157,24 @@ function shippedDtype(name: string): Dtype | undefined {
   } catch {
     return undefined // the build reports a broken manifest better than this hint could
   }
+}
+
+/**
+ * The worker's name suffix from a model path: its last meaningful segment (`generator` and the
+ * extension say nothing), lowercased to the letters, digits and dashes a worker name allows.
+ * @example workerName('runs/cgan/generator.dgm') // 'cgan'
+ */
+export function workerName(path: string): string {
+  let base = basename(path, extname(path))
+  if (base === 'generator') base = basename(dirname(path))
+  const slug = base
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40)
+    .replace(/-$/, '')
+  return slug === '' ? 'model' : slug
 }
 
 function hasFlag(args: string[], ...names: string[]): boolean {

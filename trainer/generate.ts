@@ -5,16 +5,17 @@
  *
  * Run: `npm run generate -- --model models/default --seed 42 --out 42.png [--scale 1..16]
  *      [--digit 0..9]` (`--digit` only for a conditional model; without it the seed picks the
- *      digit, as in the worker)
+ *      digit, as in the worker). `--model` takes a run folder, an exported folder or a `.dgm`
+ *      file (trainer/model-source).
  */
 import { seedLabel } from '../shared/latent/condition'
 import { createGenerator } from '../shared/inference/forward'
 import { MAX_SCALE, renderDigitPng } from '../shared/render/render'
-import { readArtifact } from './export/artifact'
 import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
 import { parseFlags, requireFlag, type FlagTable } from './flags'
 import { isEntry } from './entry'
 import { loadKernel } from './kernel'
+import { MODEL_FORMS_HELP, readModelSource } from './model-source'
 
 /** The model a fresh clone ships and the worker serves. */
 export const DEFAULT_MODEL_DIR = 'models/default'
@@ -55,26 +56,30 @@ export function parseDigit(raw: string): number {
 /**
  * Checks `--digit` against the model, as the worker checks `digit`: an unconditional model
  * (`classes` 0) takes none, a conditional one any of its classes.
- * @throws UsageError naming the model folder.
+ * @throws UsageError naming the model's path.
  */
-export function checkDigit(digit: number | undefined, classes: number, modelDir: string): void {
+export function checkDigit(digit: number | undefined, classes: number, model: string): void {
   if (digit === undefined) return
   if (classes === 0) {
     throw new UsageError(
-      `Expected no --digit: ${modelDir} is an unconditional model (the seed alone decides ` +
+      `Expected no --digit: ${model} is an unconditional model (the seed alone decides ` +
         `which digit it draws), but got --digit ${digit}.`,
     )
   }
   if (digit >= classes) {
     throw new UsageError(
-      `Expected --digit in [0, ${classes - 1}] for ${modelDir}, but got --digit ${digit}.`,
+      `Expected --digit in [0, ${classes - 1}] for ${model}, but got --digit ${digit}.`,
     )
   }
 }
 
 /** `npm run generate`'s flags: the same table parses them and prints `--help`. */
 export const GENERATE_FLAGS = {
-  model: { value: 'DIR', default: DEFAULT_MODEL_DIR, description: 'generator artifact folder' },
+  model: {
+    value: 'PATH',
+    default: DEFAULT_MODEL_DIR,
+    description: `the model: ${MODEL_FORMS_HELP}`,
+  },
   seed: { value: 'N', required: true, description: `latent seed, 0..${MAX_SEED}` },
   out: { value: 'FILE', required: true, description: 'PNG file to write' },
   scale: { value: 'N', default: 1, description: `nearest-neighbour upscale, 1..${MAX_SCALE}` },
@@ -98,12 +103,12 @@ export async function main(argv: string[]): Promise<void> {
     typeof flags.scale === 'string'
       ? parseNumber('scale', flags.scale, { min: 1, max: MAX_SCALE, integer: true })
       : GENERATE_FLAGS.scale.default
-  const modelDir = flags.model ?? GENERATE_FLAGS.model.default
+  const model = flags.model ?? GENERATE_FLAGS.model.default
   assertWritableFile('out', out)
 
-  const weights = readArtifact(modelDir)
+  const { weights } = readModelSource(model)
   const generator = createGenerator(weights, { kernel: loadKernel() })
-  checkDigit(digit, generator.classes, modelDir)
+  checkDigit(digit, generator.classes, model)
   const png = renderDigitPng(generator, seed, scale, digit)
   writeFileAtomic(out, png)
   const [height, width] = weights.manifest.model.imageShape

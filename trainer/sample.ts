@@ -6,6 +6,7 @@
  * Run: `npm run sample -- --model models/default --n 10000 --out runs/samples.f32 [--seed-start 0]`
  *      `npm run sample -- --model models/default --n 100 --out docs/samples.png`
  *      `npm run sample -- --model <conditional model> --n 100 --digit 7 --out sevens.png`
+ * (`--model`: a run folder, an exported folder or a `.dgm` file; trainer/model-source)
  *
  * `.f32` layout: little-endian float32 `[N, 784]`, row-major, values in [-1, 1] (tanh output),
  * no header; sample i is the one the worker serves for seed S+i (`/generate?seed=S+i`, or with
@@ -17,12 +18,12 @@ import { createGenerator, type Generator } from '../shared/inference/forward'
 import { sampleLatent } from '../shared/latent/latent'
 import { renderGridPng } from '../shared/render/render'
 import { assertUint32 } from '../shared/latent/rng'
-import { readArtifact } from './export/artifact'
 import { assertWritableFile, parseNumber, runMain, UsageError, writeFileAtomic } from './cli'
 import { parseFlags, requireFlag, type FlagTable } from './flags'
 import { isEntry } from './entry'
 import { checkDigit, DEFAULT_MODEL_DIR, parseDigit, parseSeed } from './generate'
 import { loadKernel } from './kernel'
+import { MODEL_FORMS_HELP, readModelSource } from './model-source'
 
 /** Most samples per `.f32` file: 100k × 784 × 4 B ≈ 314 MB, built in memory before the write. */
 export const MAX_SAMPLES_F32 = 100_000
@@ -36,7 +37,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * Generator outputs for seeds `seedStart .. seedStart + n − 1` (mod 2^32), concatenated:
  * `[n, outputSize]`. A conditional generator draws class `label` for every seed, or without one
  * each seed's own (`seedLabel`, shared/latent/condition).
- * @example const x = sampleImages(createGenerator(readArtifact('models/default')), 0, 100)
+ * @example const x = sampleImages(createGenerator(readModelSource('runs/cgan').weights), 0, 100)
  */
 export function sampleImages(
   generator: Generator,
@@ -68,7 +69,11 @@ export function float32LeBytes(values: Float32Array): Uint8Array {
 
 /** `npm run sample`'s flags: the same table parses them and prints `--help`. */
 export const SAMPLE_FLAGS = {
-  model: { value: 'DIR', default: DEFAULT_MODEL_DIR, description: 'generator artifact folder' },
+  model: {
+    value: 'PATH',
+    default: DEFAULT_MODEL_DIR,
+    description: `the model: ${MODEL_FORMS_HELP}`,
+  },
   n: {
     value: 'N',
     required: true,
@@ -101,11 +106,11 @@ export async function main(argv: string[]): Promise<void> {
       ? parseSeed('seed-start', flags.seedStart)
       : SAMPLE_FLAGS.seedStart.default
   const digit = typeof flags.digit === 'string' ? parseDigit(flags.digit) : undefined
-  const modelDir = flags.model ?? SAMPLE_FLAGS.model.default
+  const model = flags.model ?? SAMPLE_FLAGS.model.default
   assertWritableFile('out', out)
 
-  const generator = createGenerator(readArtifact(modelDir), { kernel: loadKernel() })
-  checkDigit(digit, generator.classes, modelDir)
+  const generator = createGenerator(readModelSource(model).weights, { kernel: loadKernel() })
+  checkDigit(digit, generator.classes, model)
   const bytes =
     format === 'png'
       ? renderGridPng(generator, seedStart, n, 1, digit)

@@ -1,9 +1,10 @@
 /**
  * @module test/e2e/wrangler-model
  * tools/wrangler.ts, behind `npm start`, `npm run build:edge` and `npm run deploy`:
- * - `--model` takes a run folder, an exported folder or a single-file model, all read as the same
- *   model; the worker it starts serves `/generate?seed=42` with the bytes of `npm run generate`
- *   on that model, and starts offline without wrangler's `Request.cf` fetch error;
+ * - `--model` takes a run folder, an exported folder or a single-file model (the reader,
+ *   trainer/model-source, has its own test: test/trainer/model-source); the worker it starts
+ *   serves `/generate?seed=42` with the bytes of `npm run generate` on that model, and starts
+ *   offline without wrangler's `Request.cf` fetch error; the worker is named after the run or file;
  * - a build bundles that model's weights and nothing else;
  * - a bundle over the 1 MiB budget fails with one line naming size, budget and remedy, unless
  *   allowed; a bad `--model` fails with one line before wrangler runs.
@@ -21,7 +22,8 @@ import { startDevServer } from '../../tools/dev-server'
 import { tutorialMlp } from '../../shared/model/presets'
 import { encodeWeights } from '../../shared/model/weights'
 import { writeModelFile } from '../../trainer/export/artifact'
-import { readModelSource } from '../../tools/model-source'
+import { readModelSource } from '../../trainer/model-source'
+import { workerName } from '../../tools/wrangler'
 import { randomTensors } from '../shared/helpers'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -95,16 +97,15 @@ afterAll(() => {
 })
 
 describe('tools/wrangler --model', () => {
-  it('should read a run, its export and its single file as the same model', () => {
-    const [run, exported, file] = [forms.run, forms.export, forms.file].map(readModelSource)
-    expect([run.kind, exported.kind, file.kind]).toEqual(['run', 'export', 'file'])
-    expect(run.runDir).toBe(forms.run)
-    expect(run.name).toBe('tiny-run')
-    const weights = readFileSync(join(ROOT, FIXTURE, 'weights.bin'))
-    for (const source of [run, exported, file]) {
-      expect(source.manifest).toEqual(exported.manifest)
-      expect(Buffer.from(source.payload).equals(weights)).toBe(true)
-    }
+  it('should name the worker after the run or the file', () => {
+    // What tools/wrangler names: the run a model came from, else the path itself.
+    const [run, exported, file] = [forms.run, join(forms.run, 'generator'), forms.file]
+      .map(readModelSource)
+      .map((source) => workerName(source.runDir ?? source.path))
+    expect([run, exported, file]).toEqual(['tiny-run', 'tiny-run', 'tiny'])
+    expect(workerName(forms.export)).toBe('tiny-model')
+    expect(workerName('runs/My CGAN_2/generator.dgm')).toBe('my-cgan-2')
+    expect(workerName('runs/--/')).toBe('model')
   })
 
   it('should serve a single-file model with the bytes of npm run generate', async () => {

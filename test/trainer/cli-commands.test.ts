@@ -3,10 +3,11 @@
  * Every command as a user runs it, in a subprocess with a time limit (a hang is killed and fails
  * the test): `--help` lists exactly the flags its parser takes, an output path that cannot be
  * written (under /proc, where Node's recursive mkdir used to spin forever, or under a file) fails
- * at once with one line and leaves nothing behind, a negative number gets the flag's range, and a
- * run that fails its backend check leaves no run folder.
+ * at once with one line and leaves nothing behind, a bad `--model` (missing, or a corrupt `.dgm`)
+ * is exit code 2 and one line from every command that reads one, a negative number gets the
+ * flag's range, and a run that fails its backend check leaves no run folder.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +16,7 @@ import { EDGE_BENCH_FLAGS } from '../../tools/bench-edge'
 import { BENCH_FLAGS } from '../../tools/bench-train'
 import { TRAIN_FLAGS } from '../../trainer/config'
 import { EVAL_FLAGS } from '../../trainer/eval/eval'
+import { writeModelFile } from '../../trainer/export/artifact'
 import { EXPORT_FLAGS } from '../../trainer/export/export'
 import { kebab, type FlagTable } from '../../trainer/flags'
 import { GENERATE_FLAGS } from '../../trainer/generate'
@@ -48,12 +50,19 @@ const expectExpectedError = (r: CliRun, what: string) =>
 let work: string
 let file: string
 let data: string
+/** test/fixtures/tiny-model as a `.dgm` with one payload bit flipped. */
+let corrupt: string
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'digit-gan-cli-commands-'))
   file = join(work, 'a-file')
   writeFileSync(file, 'x')
   data = writeTinyMnist(16)
+  corrupt = join(work, 'corrupt.dgm')
+  writeModelFile('test/fixtures/tiny-model', corrupt)
+  const bytes = readFileSync(corrupt)
+  bytes[bytes.length - 1] ^= 1
+  writeFileSync(corrupt, bytes)
 })
 afterAll(() => {
   rmSync(work, { recursive: true, force: true })
@@ -99,7 +108,12 @@ describe('an output path that cannot be written', () => {
     expectExpectedError(proc, `${what} under /proc`)
     expectExpectedError(underFile, `${what} under a file`)
     expect(existsSync('/proc/digit-gan-x')).toBe(false)
-    if (what !== 'export') {
+    // export's --run and eval's --model are read before anything is written: a path that is not
+    // there is reported as missing, not as unwritable.
+    if (what === 'eval --record') {
+      expect(proc.stderr).toContain('/proc/digit-gan-x/y does not exist')
+    }
+    if (what !== 'export' && what !== 'eval --record') {
       expect(proc.stderr).toMatch(/ENOENT at \/proc\/digit-gan-x/)
       expect(underFile.stderr).toMatch(/ENOTDIR at .*a-file/)
     }
@@ -114,6 +128,26 @@ describe('an output path that cannot be written', () => {
     expectExpectedError(r, 'generate with a missing model')
     expect(r.stderr).toContain('no-model')
     expect(existsSync(join(work, 'new'))).toBe(false)
+  })
+})
+
+describe('a bad --model', () => {
+  // Each command that reads a model (trainer/model-source), with what else it needs to get there.
+  const commands: [string, string, (out: string) => string[]][] = [
+    ['generate', 'trainer/generate.ts', (out) => ['--seed', '1', '--out', `${out}.png`]],
+    ['sample', 'trainer/sample.ts', (out) => ['--n', '2', '--out', `${out}.f32`]],
+    ['eval', 'trainer/eval/eval.ts', (out) => ['--record', '--json', `${out}.json`]],
+  ]
+  it.each(commands)('should stop %s with exit code 2 and one line', async (what, script, args) => {
+    const out = join(work, `unwritten-${what}`)
+    const [missing, bad] = await Promise.all([
+      run(script, ['--model', join(work, 'no-model.dgm'), ...args(out)]),
+      run(script, ['--model', corrupt, ...args(out)]),
+    ])
+    expectOneLineError(missing, `${what}, missing`, /^error: Expected --model to name .* does not/)
+    expectOneLineError(bad, `${what}, corrupt`, /^error: Invalid model .*corrupt\.dgm: Expected /)
+    expect([missing.status, bad.status]).toEqual([2, 2])
+    expect(readdirSync(work).filter((f) => f.startsWith('unwritten'))).toEqual([])
   })
 })
 

@@ -2,9 +2,18 @@
  * @module test/trainer/generate
  * Seed → PNG (shared/render/render) and the `npm run generate` command: the Node file is byte-identical
  * to what the shared pipeline (and so the worker) produces, with `--digit` on a conditional model
- * too (against the hashes the worker test pins); bad input changes nothing on disk.
+ * too (against the hashes the worker test pins), and the same from a run folder or a `.dgm` as
+ * from the exported folder; bad input changes nothing on disk.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +24,7 @@ import { sampleLatent } from '../../shared/latent/latent'
 import { gridColumns, renderDigitPng, renderGridPng } from '../../shared/render/render'
 import { tutorialMlp } from '../../shared/model/presets'
 import { decodeWeights, encodeWeights } from '../../shared/model/weights'
-import { readArtifact, writeArtifact } from '../../trainer/export/artifact'
+import { readArtifact, writeArtifact, writeModelFile } from '../../trainer/export/artifact'
 import { CGAN_GOLDEN } from '../edge/fixture-model'
 import { decodePng } from '../edge/png-decode'
 import { randomTensors } from '../shared/helpers'
@@ -170,6 +179,66 @@ describe('trainer/generate --digit', () => {
     for (const [i, [args, message]] of cases.entries()) {
       expectOneLineError(runs[i], args.join(' '), message)
       expect(runs[i].status, args.join(' ')).toBe(2)
+    }
+    expect(existsSync(out)).toBe(false)
+  })
+})
+
+describe('trainer/generate --model', () => {
+  // The conditional fixture, so --digit is carried through each form too.
+  const CGAN = 'test/fixtures/tiny-cgan'
+  let dir: string
+  let run: string
+  let file: string
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'generate-model-'))
+    run = join(dir, 'runs', 'cgan')
+    mkdirSync(join(run, 'checkpoint'), { recursive: true })
+    cpSync(CGAN, join(run, 'generator'), { recursive: true })
+    file = join(run, 'generator.dgm')
+    writeModelFile(CGAN, file)
+  })
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('should write the same bytes from a run folder, its export and its .dgm', async () => {
+    const models = [CGAN, run, file]
+    const outs = models.map((_, i) => join(dir, `${i}.png`))
+    const args = ['--seed', '42', '--digit', '7']
+    const runs = await Promise.all(
+      models.map((model, i) => runCli(['--model', model, ...args, '--out', outs[i]])),
+    )
+    for (const [i, model] of models.entries()) {
+      expect([runs[i].status, runs[i].stderr], model).toEqual([0, ''])
+    }
+    const [fromFolder, fromRun, fromFile] = outs.map((out) => readFileSync(out))
+    expect(fromFolder.length).toBeGreaterThan(0)
+    expect(fromRun.equals(fromFolder)).toBe(true)
+    expect(fromFile.equals(fromFolder)).toBe(true)
+    expect(sha256Hex(fromFile)).toBe(CGAN_GOLDEN['/generate?seed=42&digit=7'])
+  })
+
+  it('should exit 2 with one line on a corrupt or cut .dgm, writing nothing', async () => {
+    const corrupt = join(dir, 'corrupt.dgm')
+    const bytes = readFileSync(file)
+    bytes[bytes.length - 1] ^= 1
+    writeFileSync(corrupt, bytes)
+    const cut = join(dir, 'cut.dgm')
+    writeFileSync(cut, readFileSync(file).subarray(0, 100))
+    const out = join(dir, 'bad.png')
+    const cases: [string, RegExp][] = [
+      [corrupt, /^error: Invalid model .*corrupt\.dgm: Expected the payload's sha256/],
+      [cut, /^error: Invalid model .*cut\.dgm: Expected a manifest of \d+ bytes/],
+      [join(dir, 'missing.dgm'), /^error: Expected --model to name .*missing\.dgm does not exist/],
+    ]
+    const runs = await Promise.all(
+      cases.map(([model]) => runCli(['--model', model, '--seed', '1', '--out', out])),
+    )
+    for (const [i, [model, message]] of cases.entries()) {
+      expectOneLineError(runs[i], model, message)
+      expect(runs[i].status, model).toBe(2)
     }
     expect(existsSync(out)).toBe(false)
   })

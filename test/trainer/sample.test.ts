@@ -1,10 +1,18 @@
 /**
  * @module test/trainer/sample
  * `npm run sample`: the `.f32` format (size, range, seed → the values the worker computes), the PNG
- * grid, `--digit` on a conditional model, and bad input that exits non-zero without writing
- * anything.
+ * grid, `--digit` on a conditional model, `--model` as a run folder or a `.dgm`, and bad input
+ * that exits non-zero without writing anything.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,8 +21,8 @@ import { createGenerator, type Generator } from '../../shared/inference/forward'
 import { sampleLatent } from '../../shared/latent/latent'
 import { renderGridPng } from '../../shared/render/render'
 import { tutorialMlp } from '../../shared/model/presets'
-import { readArtifact, writeArtifact } from '../../trainer/export/artifact'
-import { sampleImages } from '../../trainer/sample'
+import { readArtifact, writeArtifact, writeModelFile } from '../../trainer/export/artifact'
+import { float32LeBytes, sampleImages } from '../../trainer/sample'
 import { CGAN_GOLDEN } from '../edge/fixture-model'
 import { randomTensors } from '../shared/helpers'
 import { expectOneLineError, runCli as runCliScript } from './cli-run'
@@ -150,5 +158,35 @@ describe('trainer/sample --digit', () => {
     expectOneLineError(runs[1], '--digit 10', /--digit/)
     for (const run of runs) expect(run.status).toBe(2)
     expect(existsSync(out)).toBe(false)
+  })
+})
+
+describe('trainer/sample --model', () => {
+  const CGAN = 'test/fixtures/tiny-cgan'
+  let dir: string
+  let generator: Generator
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sample-model-'))
+    generator = createGenerator(readArtifact(CGAN))
+  })
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('should read a run folder and a .dgm as the model exported in them', async () => {
+    const run = join(dir, 'runs', 'cgan')
+    cpSync(CGAN, join(run, 'generator'), { recursive: true })
+    const file = join(dir, 'cgan.dgm')
+    writeModelFile(CGAN, file)
+    const outs = [join(dir, 'run.f32'), join(dir, 'file.f32')]
+    const runs = await Promise.all(
+      [run, file].map((model, i) =>
+        runCli(['--model', model, '--n', '4', '--seed-start', '5', '--out', outs[i]]),
+      ),
+    )
+    for (const r of runs) expect([r.status, r.stderr]).toEqual([0, ''])
+    const expected = Buffer.from(float32LeBytes(sampleImages(generator, 5, 4)))
+    for (const out of outs) expect(readFileSync(out).equals(expected), out).toBe(true)
   })
 })

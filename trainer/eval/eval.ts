@@ -8,6 +8,10 @@
  *       [--backend wasm] [--floor-sets 5] [--nn-train 10000] [--classifier models/classifier]
  *       [--data-dir DIR]`
  *
+ * - Model: `--model` is a run folder, an exported folder or a `.dgm` file (trainer/model-source).
+ *   `--record` stores the result as the manifest's `eval` block where the model lives: the folder's
+ *   `manifest.json` (a run's `generator/manifest.json`), or the `.dgm` itself, packed anew around
+ *   the same payload (its sha256 unchanged).
  * - Samples: seeds 0..N−1 through the shared latent sampler and forward pass (the edge's code),
  *   quantized to the 8-bit pixels the edge serves (`toGray`), then scaled back to [-1, 1].
  * - FID: classifier feature layer (128-d), N samples vs all 10 000 MNIST test digits. The floor is
@@ -22,11 +26,12 @@
  *   first min(N, 10 000) test digits. A subset keeps this at ~30 s on 2 cores; `--nn-train 60000`
  *   searches the whole training set.
  */
+import { join } from 'node:path'
 import { seedLabel } from '../../shared/latent/condition'
 import { createGenerator } from '../../shared/inference/forward'
 import { toGray } from '../../shared/inference/gray'
-import { MANIFEST_FILE } from '../../shared/model/weights'
-import { readArtifact, recordEval } from '../export/artifact'
+import { MANIFEST_FILE, type DecodedWeights } from '../../shared/model/weights'
+import { recordEval, recordModelFileEval } from '../export/artifact'
 import { classifyImages, disposeClassifier, grayToInput, type Classifier } from './classifier'
 import { DEFAULT_CLASSIFIER_DIR, loadClassifier } from './classifier-file'
 import {
@@ -44,6 +49,7 @@ import { isEntry } from '../entry'
 import { frechetDistance, gaussianStats, type GaussianStats } from './fid'
 import { fidFloor } from './fid-floor'
 import { loadKernel } from '../kernel'
+import { MODEL_FORMS_HELP, readModelSource, type ModelSource } from '../model-source'
 import { textTable } from '../text-table'
 import { sampleImages } from '../sample'
 import {
@@ -148,8 +154,11 @@ function unitPixels(gray: Uint8Array): Float32Array {
  * Generator samples for seeds 0..n−1 as the 8-bit pixels the edge serves, `[n, 784]`, and the
  * class each was asked for (conditional models; `seedLabel(i)`, as `/generate?seed=i` does).
  */
-export function sampleGray(modelDir: string, n: number): { gray: Uint8Array; labels?: Uint8Array } {
-  const generator = createGenerator(readArtifact(modelDir), { kernel: loadKernel() })
+export function sampleGray(
+  weights: DecodedWeights,
+  n: number,
+): { gray: Uint8Array; labels?: Uint8Array } {
+  const generator = createGenerator(weights, { kernel: loadKernel() })
   const images = sampleImages(generator, 0, n)
   const gray = new Uint8Array(n * PIXELS)
   for (let i = 0; i < n; i++)
@@ -161,10 +170,15 @@ export function sampleGray(modelDir: string, n: number): { gray: Uint8Array; lab
   }
 }
 
-/** Runs the whole evaluation; `log` gets one line per phase with its time. */
+/**
+ * Runs the whole evaluation; `log` gets one line per phase with its time. `source` is
+ * `config.model` as read (by default here, first: a bad model is one line before the backend,
+ * classifier and data load); `main` passes the one it has already read.
+ */
 export async function evaluate(
   config: EvalConfig,
   log: (line: string) => void = console.log,
+  source: ModelSource = readModelSource(config.model),
 ): Promise<EvalResult> {
   const started = performance.now()
   let t = started
@@ -183,7 +197,7 @@ export async function evaluate(
       `Expected --n <= ${train.count} (the floor uses N training digits), but got ${config.n}.`,
     )
   }
-  const { gray, labels } = sampleGray(config.model, config.n)
+  const { gray, labels } = sampleGray(source.weights, config.n)
   phase(`sampled ${config.n} images from ${config.model} in`)
   try {
     const generated = await scoreImages(classifier, gray, config.n)
@@ -276,10 +290,17 @@ export function formatTable(r: EvalResult): string {
 
 /** `npm run eval`'s flags: the same table parses them and prints `--help`. */
 export const EVAL_FLAGS = {
-  model: { value: 'DIR', required: true, description: 'generator artifact folder to measure' },
+  model: {
+    value: 'PATH',
+    required: true,
+    description: `the model to measure: ${MODEL_FORMS_HELP}`,
+  },
   n: { value: 'N', default: 10000, description: 'samples (seeds 0..N−1), 2..60000' },
   json: { value: 'FILE', description: 'also write the result as JSON' },
-  record: { type: 'boolean', description: "record the result in the model's manifest.json" },
+  record: {
+    type: 'boolean',
+    description: "record the result in the model's manifest (its manifest.json, or the .dgm)",
+  },
   backend: { value: BACKENDS.join('|'), default: 'wasm', description: 'tfjs backend' },
   classifier: {
     value: 'DIR',
@@ -303,7 +324,7 @@ export const EVAL_FLAGS = {
 /** The command: flags, evaluate, print, then `--json` and `--record`. */
 export async function main(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, EVAL_FLAGS, {
-    usage: 'npm run eval -- --model DIR [flags]',
+    usage: 'npm run eval -- --model PATH [flags]',
     summary: 'Measures a generator with the MNIST classifier: FID, IS, classes, memorization.',
   })
   const backend = parseChoice('backend', flags.backend ?? EVAL_FLAGS.backend.default, BACKENDS)
@@ -327,19 +348,33 @@ export async function main(argv: string[]): Promise<void> {
         : parseNumber('nn-train', flags.nnTrain, { min: 1, max: 60000, integer: true }),
     dataDir: flags.dataDir,
   }
-  // Both are written after minutes of work: check them before any.
+  const source = readModelSource(config.model)
+  // Both are written after minutes of work: check them before any. --record writes where the
+  // model lives: into its folder (a run's generator/), or over its .dgm (a new file, renamed).
   if (config.json !== undefined) assertWritableFile('json', config.json)
-  if (config.record) assertWritableDir('model', config.model)
-  const result = await evaluate(config)
+  if (config.record && source.dir !== undefined) assertWritableDir('model', source.dir)
+  if (config.record && source.dir === undefined) assertWritableFile('model', source.path)
+  const result = await evaluate(config, console.log, source)
   console.log(`\n${formatTable(result)}`)
   if (config.json) {
     writeFileAtomic(config.json, `${JSON.stringify(result, null, 2)}\n`)
     console.log(`wrote ${config.json}`)
   }
-  if (config.record) {
-    recordEval(config.model, result as unknown as Record<string, unknown>)
-    console.log(`recorded eval in ${config.model}/${MANIFEST_FILE}`)
+  if (config.record) console.log(`recorded eval in ${record(source, result)}`)
+}
+
+/**
+ * Stores `result` as the `eval` block of the model where it lives, and returns that file: the
+ * folder's manifest (a run's `generator/`), or the single file, packed anew around its payload.
+ */
+function record(source: ModelSource, result: EvalResult): string {
+  const block = result as unknown as Record<string, unknown>
+  if (source.dir === undefined) {
+    recordModelFileEval(source.path, block)
+    return source.path
   }
+  recordEval(source.dir, block)
+  return join(source.dir, MANIFEST_FILE)
 }
 
 if (isEntry(import.meta.url, 'eval')) runMain(main)

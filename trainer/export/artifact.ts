@@ -1,7 +1,8 @@
 /**
  * @module trainer/export/artifact
  * Reads and writes a generator artifact folder (`manifest.json` + `weights.bin`, the format of
- * shared/model/weights) on disk, and packs one into a single-file model (shared/model/model-file).
+ * shared/model/weights) on disk, packs one into a single-file model (shared/model/model-file), and
+ * records evaluation results in either form.
  *
  * `manifest.json` is the commit record of an artifact: a writer removes it first, writes the
  * payload, and writes the manifest last, each file atomically (temp file + rename). A folder
@@ -10,7 +11,7 @@
  */
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { packModelFile } from '../../shared/model/model-file'
+import { packModelFile, splitModelFile, type ModelFileParts } from '../../shared/model/model-file'
 import type { ModelSpec } from '../../shared/model/spec'
 import {
   decodeWeights,
@@ -81,20 +82,44 @@ export function readArtifact(dir: string): DecodedWeights {
  */
 export function recordEval(dir: string, evalResult: Record<string, unknown>): Manifest {
   const { manifestPath, raw, payload } = readRaw(dir)
+  const manifest = withEval(manifestPath, raw, payload, evalResult)
+  writeFileAtomic(manifestPath, manifestJson(manifest))
+  return manifest
+}
+
+/**
+ * Stores evaluation results in a single-file model (replacing any earlier `eval`), atomically:
+ * the file is packed anew around the same payload bytes (temp file + rename), so its sha256 and
+ * its tensors are unchanged and a reader sees the old file or the new one, never half of either.
+ * @throws ArtifactError naming the file when it is missing or invalid.
+ * @example recordModelFileEval('runs/cgan/generator.dgm', { fid: 3.1, inceptionScore: 8.9 })
+ */
+export function recordModelFileEval(file: string, evalResult: Record<string, unknown>): Manifest {
+  const bytes = new Uint8Array(readFileOrThrow(file))
+  let parts: ModelFileParts
+  try {
+    parts = splitModelFile(bytes)
+  } catch (err) {
+    throw new ArtifactError(`Invalid model file ${file}: ${firstLine(err)}`, { cause: err })
+  }
+  const manifest = withEval(file, parts.manifest, parts.payload, evalResult)
+  writeFileAtomic(file, packModelFile(manifest, parts.payload))
+  return manifest
+}
+
+/** `raw` with its `eval` replaced, validated against `payload` as a whole manifest. */
+function withEval(
+  where: string,
+  raw: unknown,
+  payload: Uint8Array,
+  evalResult: Record<string, unknown>,
+): Manifest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ArtifactError(`Invalid model artifact ${manifestPath}: expected a JSON object.`)
+    throw new ArtifactError(`Invalid model artifact ${where}: expected a JSON object.`)
   }
   const updated = { ...(raw as Record<string, unknown>), eval: evalResult }
-  let decoded: DecodedWeights
-  try {
-    decoded = decodeWeights(JSON.parse(JSON.stringify(updated)), payload)
-  } catch (err) {
-    throw new ArtifactError(`Invalid model artifact ${manifestPath}: ${firstLine(err)}`, {
-      cause: err,
-    })
-  }
-  writeFileAtomic(manifestPath, manifestJson(updated))
-  return decoded.manifest
+  // Through JSON and back, so what is validated is exactly what gets written.
+  return decodeOrThrow(where, JSON.parse(JSON.stringify(updated)), payload).manifest
 }
 
 /**

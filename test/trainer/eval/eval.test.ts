@@ -2,16 +2,18 @@
  * @module test/trainer/eval/eval
  * `npm run eval` on inputs whose answer is known, with the shipped classifier: real digits score
  * like real digits (FID ≈ 0, Inception Score near the test set's own), noise and one repeated digit
- * score badly, copied training images are flagged; then the command end to end on a small model.
+ * score badly, copied training images are flagged; then the command end to end on a small model,
+ * recording into a run's `generator/manifest.json` and into a `.dgm` (its payload untouched).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Xoshiro128 } from '../../../shared/latent/rng'
 import { tensorSpecs } from '../../../shared/model/spec'
 import { tutorialMlp } from '../../../shared/model/presets'
-import { writeArtifact } from '../../../trainer/export/artifact'
+import { writeArtifact, writeModelFile } from '../../../trainer/export/artifact'
+import { readModelSource } from '../../../trainer/model-source'
 import { disposeClassifier, type Classifier } from '../../../trainer/eval/classifier'
 import { loadClassifier } from '../../../trainer/eval/classifier-file'
 import { UsageError } from '../../../trainer/cli'
@@ -178,18 +180,36 @@ describe('npm run eval', () => {
     expect(table).toMatch(/class histogram: 0:/)
   })
 
-  it('should write the JSON and record the result in a copy of the manifest', async () => {
-    const copy = join(dir, 'copy')
-    cpSync(model, copy, { recursive: true })
+  it("should write the JSON and record the result in a run's generator/manifest.json", async () => {
+    const run = join(dir, 'run')
+    cpSync(model, join(run, 'generator'), { recursive: true })
     const json = join(dir, 'out.json')
-    await main(['--model', copy, '--n', '100', '--nn-train', '200', '--json', json, '--record'])
+    await main(['--model', run, '--n', '100', '--nn-train', '200', '--json', json, '--record'])
     const written = JSON.parse(readFileSync(json, 'utf8'))
-    const manifest = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'))
+    const manifest = JSON.parse(readFileSync(join(run, 'generator', 'manifest.json'), 'utf8'))
     expect(manifest.eval.fid).toBe(written.fid)
     expect(manifest.eval.n).toBe(100)
     expect(manifest.eval.fidFloorN).toBe(100)
     expect(manifest.eval.fidFloor).toBe(written.fidFloor)
     expect(written.classifier.sha256).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('should record the result in a .dgm, packed anew around the same payload', async () => {
+    const file = join(dir, 'model.dgm')
+    writeModelFile(model, file)
+    const before = readModelSource(file)
+    expect(before.manifest.eval).toBeUndefined()
+    const args = ['--n', '100', '--nn-train', '200', '--floor-sets', '1', '--record']
+    await main(['--model', file, ...args])
+    const after = readModelSource(file)
+    expect(after.kind).toBe('file')
+    expect(after.manifest.eval).toMatchObject({ n: 100, fidFloorSets: 1 })
+    expect(after.manifest.eval?.fid).toBeGreaterThan(0)
+    expect(Buffer.from(after.payload).equals(Buffer.from(before.payload))).toBe(true)
+    expect(after.manifest.payload).toEqual(before.manifest.payload)
+    expect({ ...after.manifest, eval: undefined }).toEqual({ ...before.manifest, eval: undefined })
+    // Written beside it and renamed: no temp file is left.
+    expect(readdirSync(dir).filter((f) => f.includes('model.dgm'))).toEqual(['model.dgm'])
   })
 
   it('should reject a missing --model and an N out of range', async () => {

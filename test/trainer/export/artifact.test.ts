@@ -1,6 +1,7 @@
 /**
  * @module test/trainer/export/artifact
- * The artifact folder on disk: round trip, atomic layout, and one clear error per broken input.
+ * The artifact folder on disk: round trip, atomic layout, and one clear error per broken input;
+ * eval results recorded into a folder and into a single-file model.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,7 +9,15 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tutorialMlp } from '../../../shared/model/presets'
 import { sha256Hex } from '../../../shared/codec/sha256'
-import { ArtifactError, readArtifact, recordEval, writeArtifact } from '../../../trainer/export/artifact'
+import { decodeModelFile } from '../../../shared/model/model-file'
+import {
+  ArtifactError,
+  readArtifact,
+  recordEval,
+  recordModelFileEval,
+  writeArtifact,
+  writeModelFile,
+} from '../../../trainer/export/artifact'
 import { randomTensors } from '../../shared/helpers'
 
 describe('trainer/export/artifact', () => {
@@ -111,6 +120,38 @@ describe('trainer/export/artifact', () => {
     const before = readFileSync(join(dir, 'manifest.json'), 'utf8')
     expect(() => recordEval(dir, { fid: 1 })).toThrow(ArtifactError)
     expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(before)
+  })
+
+  it('should record eval in a .dgm around the same payload, replacing an earlier one', () => {
+    const art = join(dir, 'gen')
+    const manifest = writeArtifact(art, { model, tensors, dtype: 'q8', eval: { fid: 99 } })
+    const file = join(dir, 'gen.dgm')
+    writeModelFile(art, file)
+    const result = { fid: 3.25, inceptionScore: 8.9 }
+    const updated = recordModelFileEval(file, result)
+    expect(updated.eval).toEqual(result)
+    const decoded = decodeModelFile(readFileSync(file))
+    expect(decoded.manifest).toEqual(updated)
+    expect(decoded.manifest.payload).toEqual(manifest.payload)
+    expect(decoded.manifest.payload.sha256).toBe(sha256Hex(readFileSync(join(art, 'weights.bin'))))
+    expect(readdirSync(dir).sort()).toEqual(['gen', 'gen.dgm'])
+  })
+
+  it('should refuse to record eval into a corrupt or missing .dgm, leaving it as it was', () => {
+    writeArtifact(dir, { model, tensors, dtype: 'f32' })
+    const file = join(dir, 'gen.dgm')
+    writeModelFile(dir, file)
+    const bytes = readFileSync(file)
+    bytes[bytes.length - 1] ^= 1
+    writeFileSync(file, bytes)
+    const corrupt = catchError(() => recordModelFileEval(file, { fid: 1 }))
+    expect(corrupt).toBeInstanceOf(ArtifactError)
+    expect(corrupt.message).toMatch(/gen\.dgm: Expected the payload's sha256/)
+    expect(readFileSync(file).equals(bytes)).toBe(true)
+    writeFileSync(file, 'not a model')
+    expect(() => recordModelFileEval(file, { fid: 1 })).toThrow(/Invalid model file .*gen\.dgm/)
+    const missing = join(dir, 'missing.dgm')
+    expect(() => recordModelFileEval(missing, { fid: 1 })).toThrow(`${missing}, but it is missing`)
   })
 })
 
