@@ -15,11 +15,13 @@
  *   (times the tanh slope); for each G block from the last, its weight gradient, the gradient into
  *   the block below (through BatchNorm where there is one); Adam and the weight average.
  * First, when the module draws them, the latents of every update of the step. A barrier separates
- * each op from the ops that read what it wrote.
+ * each op from the ops that read what it wrote. Each phase is one `write*` function below, writing
+ * through a {@link PlanWriter} (engine/cpu/plan-writer.ts).
  */
-import type { StepLayout } from './layout'
+import type { NetworkPlace, StepLayout } from './layout'
 import { rowFloats, type Block } from './network'
-import { ACT, OPS, PLAN_RECORDS, RECORD_BYTES, argOffset, isFloatArg, type OpName } from './ops'
+import { ACT, type OpArgs } from './ops'
+import { PlanWriter } from './plan-writer'
 
 /** The hyperparameters baked into the plan. */
 export interface PlanOptions {
@@ -33,6 +35,27 @@ export interface PlanOptions {
   latents: boolean
 }
 
+/**
+ * The op records of one GAN step, to be copied to `layout.plan`.
+ * @throws Error if the plan outgrows the space the layout reserved.
+ */
+export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
+  const w = new PlanWriter()
+  // Every update's latents up front: they depend on nothing, so one barrier covers all of them.
+  if (o.latents) writeLatents(w, layout)
+  // The D updates first, as trainer/core/gan.ts orders a step: the G update's gradient comes
+  // through the D they leave.
+  for (let k = 0; k < layout.dSteps; k++) writeDiscriminatorUpdate(w, layout, o, k)
+  writeGeneratorUpdate(w, layout, o)
+  return w.end()
+}
+
+/** A matrix in memory: the byte address of row 0 and the bytes between rows. */
+interface Matrix {
+  x: number
+  ld: number
+}
+
 /** Bytes between rows of an activation matrix `n` wide (engine/cpu/network.ts `rowFloats`). */
 const stride = (n: number) => 4 * rowFloats(n)
 
@@ -41,313 +64,246 @@ const rest = (x: number) => Math.fround(1 - x)
 
 const alphaOf = (b: Block) => (b.act.fn === 'leakyRelu' ? b.act.alpha : 0)
 
+/** The byte address `floatOffset` floats into the packed array at `base`. */
+const at = (base: number, floatOffset: number) => base + 4 * floatOffset
+
+/** G's activations feeding block i: G's input `gIn` for the first block. */
+const gInput = (layout: StepLayout, i: number, gIn: number): Matrix =>
+  i === 0
+    ? { x: gIn, ld: layout.gStride }
+    : { x: layout.ga[i - 1], ld: stride(layout.g.net.blocks[i - 1].units) }
+
+/** D's activations feeding block j: D's input `x` for the first block. */
+const dInput = (layout: StepLayout, j: number, x: number): Matrix =>
+  j === 0
+    ? { x, ld: layout.dStride }
+    : { x: layout.da[j - 1], ld: stride(layout.d.net.blocks[j - 1].units) }
+
+/** The gradient at D block j's output (its logits' gradient for the last block). */
+const dGrad = (layout: StepLayout, j: number): Matrix =>
+  j === layout.d.net.blocks.length - 1
+    ? { x: layout.dlogits, ld: 4 }
+    : { x: layout.de[j], ld: stride(layout.d.net.blocks[j].units) }
+
+/** The gradient at G block i's output, before its activation (or BatchNorm). */
+const gGrad = (layout: StepLayout, i: number): Matrix => ({
+  x: layout.ge[i],
+  ld: stride(layout.g.net.blocks[i].units),
+})
+
 /**
- * The op records of one GAN step, to be copied to `layout.plan`.
- * @throws Error if the plan outgrows the space the layout reserved.
+ * The latents of every update (`gIn[u]` from `seeds[u]`), then one barrier: the draws are
+ * independent of each other and of everything else in the step.
  */
-export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
-  const buffer = new ArrayBuffer(PLAN_RECORDS * RECORD_BYTES)
-  const words = new Int32Array(buffer)
-  const floats = new Float32Array(buffer)
-  let count = 0
-  const op = <N extends OpName>(name: N, args: Partial<Record<string, number>> = {}) => {
-    if (count >= PLAN_RECORDS - 1) throw new Error(`Expected at most ${PLAN_RECORDS} plan records.`)
-    const at = (count++ * RECORD_BYTES) / 4
-    words[at] = OPS[name].code
-    for (const [arg, value] of Object.entries(args)) {
-      const i = at + argOffset(name, arg) / 4
-      if (isFloatArg(name, arg)) floats[i] = value!
-      else words[i] = value!
-    }
-  }
-  const barrier = () => op('barrier')
+function writeLatents(w: PlanWriter, layout: StepLayout) {
+  layout.gIn.forEach((gIn, u) =>
+    w.op('latents', {
+      out: gIn,
+      ld: layout.gStride,
+      rows: layout.batch,
+      cols: layout.latentDim,
+      seed: layout.seeds[u],
+    }),
+  )
+  w.barrier()
+}
+
+/**
+ * D update k: G's fakes into rows B..2B−1 of `dx[k]` (batch statistics; the moving ones are the G
+ * update's to advance, once per step), D forward on all 2B rows, the BCE head's gradient at the
+ * logits, D's gradients from the last block down (each block's input gradient is the output
+ * gradient of the block below), then Adam once every gradient is complete.
+ */
+function writeDiscriminatorUpdate(w: PlanWriter, layout: StepLayout, o: PlanOptions, k: number) {
   const B = layout.batch
-  const { g, d, dStride, gStride } = layout
-  const gb = g.net.blocks
-  const db = d.net.blocks
-  const gLast = gb.length - 1
-  const dLast = db.length - 1
-  const at = (base: number, floatOffset: number) => base + 4 * floatOffset
+  const x = layout.dx[k]
+  writeGeneratorForward(w, layout, layout.gIn[k], x + B * layout.dStride, false)
+  writeDiscriminatorForward(w, layout, x, 2 * B)
+  w.op('dLoss', {
+    logits: layout.logits,
+    grads: layout.dlogits,
+    half: B,
+    target: rest(o.labelSmoothing),
+    out: layout.losses + 8 * k,
+  })
+  w.barrier()
+  writeDiscriminatorBackward(w, layout, x, 2 * B)
+  writeAdam(w, layout.d, layout.scalars[k], o, 0)
+}
 
-  /** G's activations (pointer, row stride) feeding block i. */
-  const gInput = (i: number, gIn: number) =>
-    i === 0 ? { x: gIn, ld: gStride } : { x: layout.ga[i - 1], ld: stride(gb[i - 1].units) }
-  const dInput = (j: number, x: number) =>
-    j === 0 ? { x, ld: dStride } : { x: layout.da[j - 1], ld: stride(db[j - 1].units) }
-
-  const gForward = (gIn: number, fakes: number, moving: boolean) => {
-    gb.forEach((b, i) => {
-      const { x, ld } = gInput(i, gIn)
-      const last = i === gLast
-      const out = last ? fakes : b.bn ? layout.gz[i] : layout.ga[i]
-      op('gemmBcast', {
-        a: x,
-        sa: ld,
-        sk: 4,
-        b: at(g.params, b.kernel),
-        ldb: b.ld,
-        c: out,
-        ldc: last ? dStride : stride(b.units),
-        m: B,
-        k: b.inputs,
-        n: b.units,
-        bias: at(g.params, b.bias),
-        act: b.bn ? ACT.none : last ? ACT.tanh : ACT.leakyRelu,
-        alpha: alphaOf(b),
-      })
-      barrier()
-      if (b.bn) {
-        op('bnForward', {
-          z: layout.gz[i],
-          a: layout.ga[i],
-          ld: stride(b.units),
-          rows: B,
-          features: b.units,
-          gamma: at(g.params, b.bn.gamma),
-          beta: at(g.params, b.bn.beta),
-          stats: layout.bstat[i],
-          movingMean: moving ? at(g.state, b.bn.movingMean) : 0,
-          movingVariance: at(g.state, b.bn.movingVariance),
-          epsilon: b.bn.epsilon,
-          momentum: b.bn.momentum,
-          rest: rest(b.bn.momentum),
-          alpha: alphaOf(b),
-        })
-        barrier()
-      }
-    })
-  }
-
-  const dForward = (x: number, rows: number) => {
-    db.forEach((b, j) => {
-      const input = dInput(j, x)
-      if (j < dLast) {
-        op('gemmBcast', {
-          a: input.x,
-          sa: input.ld,
-          sk: 4,
-          b: at(d.params, b.kernel),
-          ldb: b.ld,
-          c: layout.da[j],
-          ldc: stride(b.units),
-          m: rows,
-          k: b.inputs,
-          n: b.units,
-          bias: at(d.params, b.bias),
-          act: ACT.leakyRelu,
-          alpha: alphaOf(b),
-        })
-      } else {
-        // One logit per row: a dot product of the row with the kernel column.
-        op('gemmDot', {
-          a: input.x,
-          lda: input.ld,
-          b: at(d.params, b.kernel),
-          ldb: b.ld,
-          c: layout.logits,
-          ldc: 4,
-          m: rows,
-          n: 1,
-          k: b.inputs,
-          bias: at(d.params, b.bias),
-          act: ACT.none,
-        })
-      }
-      barrier()
-    })
-  }
-
-  /** The gradient at D block j's output (its logits' gradient for the last block). */
-  const dGrad = (j: number) =>
-    j === dLast ? { e: layout.dlogits, ld: 4 } : { e: layout.de[j], ld: stride(db[j].units) }
-
-  /** Gradient into the block below D block j (j ≥ 1), times its LeakyReLU slope. */
-  const dInputGrad = (j: number, rows: number) => {
-    const b = db[j]
-    const { e, ld } = dGrad(j)
-    const below = db[j - 1]
-    const slope = {
-      c: layout.de[j - 1],
-      ldc: stride(b.inputs),
-      act: ACT.leakyReluSlope,
-      p: layout.da[j - 1],
-      ldp: stride(b.inputs),
-      alpha: alphaOf(below),
-    }
-    if (b.units === 1) {
-      // An outer product: dlogit[r] · W[c].
-      op('gemmBcast', {
-        a: e,
-        sa: 4,
-        sk: 4,
-        b: at(d.params, b.kernel),
-        ldb: b.ld,
-        m: rows,
-        k: 1,
-        n: b.inputs,
-        ...slope,
-      })
-    } else {
-      op('gemmDot', {
-        a: e,
-        lda: ld,
-        b: at(d.params, b.kernel),
-        ldb: b.ld,
-        m: rows,
-        n: b.inputs,
-        k: b.units,
-        ...slope,
-      })
-    }
-  }
-
-  /** Kernel and bias gradients of a block: `xᵀ · e` and the column sums of `e`. */
-  const weightGrad = (
-    b: Block,
-    net: { params: number; grads: number },
-    x: { x: number; ld: number },
-    e: { e: number; ld: number },
-    rows: number,
-  ) => {
-    if (b.units === 1) {
-      // The kernel column as one row: eᵀ · x.
-      op('gemmBcast', {
-        a: e.e,
-        sa: 4,
-        sk: 4,
-        b: x.x,
-        ldb: x.ld,
-        c: at(net.grads, b.kernel),
-        ldc: b.ld,
-        m: 1,
-        k: rows,
-        n: b.inputs,
-        act: ACT.none,
-      })
-    } else {
-      op('gemmBcast', {
-        a: x.x,
-        sa: 4,
-        sk: x.ld,
-        b: e.e,
-        ldb: e.ld,
-        c: at(net.grads, b.kernel),
-        ldc: b.ld,
-        m: b.inputs,
-        k: rows,
-        n: b.units,
-        act: ACT.none,
-      })
-    }
-    op('colSum', { y: e.e, ldy: e.ld, m: rows, n: b.units, out: at(net.grads, b.bias) })
-  }
-
-  const adam = (net: typeof g, scalars: number, ema: number) => {
-    op('adam', {
-      params: net.params,
-      grads: net.grads,
-      m: net.m,
-      v: net.v,
-      count: net.net.params,
-      scalars,
-      beta1: o.beta1,
-      rest1: rest(o.beta1),
-      beta2: o.beta2,
-      rest2: rest(o.beta2),
-      epsilon: o.epsilon,
-      avg: ema > 0 ? net.avg : 0,
-      decay: ema,
-      restDecay: rest(ema),
-    })
-    barrier()
-  }
-
-  if (o.latents) {
-    layout.gIn.forEach((gIn, u) =>
-      op('latents', {
-        out: gIn,
-        ld: gStride,
-        rows: B,
-        cols: layout.latentDim,
-        seed: layout.seeds[u],
-      }),
-    )
-    barrier()
-  }
-  for (let k = 0; k < layout.dSteps; k++) {
-    const x = layout.dx[k]
-    gForward(layout.gIn[k], x + B * dStride, false)
-    dForward(x, 2 * B)
-    op('dLoss', {
-      logits: layout.logits,
-      grads: layout.dlogits,
-      half: B,
-      target: rest(o.labelSmoothing),
-      out: layout.losses + 8 * k,
-    })
-    barrier()
-    for (let j = dLast; j >= 0; j--) {
-      weightGrad(db[j], d, dInput(j, x), dGrad(j), 2 * B)
-      if (j > 0) dInputGrad(j, 2 * B)
-      barrier()
-    }
-    adam(d, layout.scalars[k], 0)
-  }
-
-  gForward(layout.gIn[layout.dSteps], layout.gdx, true)
-  dForward(layout.gdx, B)
-  op('gLoss', {
+/**
+ * The G update: G forward on `gIn[dSteps]` into `gdx`, advancing BatchNorm's moving statistics
+ * (once per step); D forward on those B rows with the weights the D updates left; the
+ * non-saturating head; the gradients down through D (its weights untouched) into G's output; G's
+ * gradients from the last block down; Adam with the weight average.
+ */
+function writeGeneratorUpdate(w: PlanWriter, layout: StepLayout, o: PlanOptions) {
+  const { batch: B, dSteps } = layout
+  const gIn = layout.gIn[dSteps]
+  writeGeneratorForward(w, layout, gIn, layout.gdx, true)
+  writeDiscriminatorForward(w, layout, layout.gdx, B)
+  w.op('gLoss', {
     logits: layout.logits,
     grads: layout.dlogits,
     rows: B,
-    out: layout.losses + 8 * layout.dSteps,
+    out: layout.losses + 8 * dSteps,
   })
-  barrier()
-  for (let j = dLast; j >= 1; j--) {
-    dInputGrad(j, B)
-    barrier()
+  w.barrier()
+  for (let j = layout.d.net.blocks.length - 1; j >= 0; j--) {
+    writeDiscriminatorInputGrad(w, layout, j, B)
+    w.barrier()
   }
-  // Into G's output: only the image columns of D's input carry a gradient, times tanh's slope.
-  const d0 = db[0]
-  op('gemmDot', {
-    a: layout.de[0],
-    lda: stride(d0.units),
-    b: at(d.params, d0.kernel),
-    ldb: d0.ld,
-    c: layout.ge[gLast],
-    ldc: stride(layout.image),
-    m: B,
-    n: layout.image,
-    k: d0.units,
-    act: ACT.tanhSlope,
-    p: layout.gdx,
-    ldp: dStride,
+  writeGeneratorBackward(w, layout, gIn)
+  writeAdam(w, layout.g, layout.scalars[dSteps], o, o.ema)
+}
+
+/**
+ * G forward on `gIn` into `fakes` (rows `dStride` apart, D's input): block by block, each product
+ * (raw into `gz` ahead of a BatchNorm) and then its BatchNorm, each behind a barrier since the next
+ * reads it. `moving`: advance BatchNorm's moving statistics (the G update only).
+ */
+function writeGeneratorForward(
+  w: PlanWriter,
+  layout: StepLayout,
+  gIn: number,
+  fakes: number,
+  moving: boolean,
+) {
+  const { g } = layout
+  const blocks = g.net.blocks
+  blocks.forEach((b, i) => {
+    const last = i === blocks.length - 1
+    const out = last
+      ? { x: fakes, ld: layout.dStride }
+      : { x: b.bn ? layout.gz[i] : layout.ga[i], ld: stride(b.units) }
+    const act = b.bn ? ACT.none : last ? ACT.tanh : ACT.leakyRelu
+    writeDense(w, g.params, b, gInput(layout, i, gIn), out, layout.batch, act)
+    w.barrier()
+    if (b.bn) {
+      w.op('bnForward', {
+        z: layout.gz[i],
+        a: layout.ga[i],
+        ld: stride(b.units),
+        rows: layout.batch,
+        features: b.units,
+        gamma: at(g.params, b.bn.gamma),
+        beta: at(g.params, b.bn.beta),
+        stats: layout.bstat[i],
+        movingMean: moving ? at(g.state, b.bn.movingMean) : 0,
+        movingVariance: at(g.state, b.bn.movingVariance),
+        epsilon: b.bn.epsilon,
+        momentum: b.bn.momentum,
+        rest: rest(b.bn.momentum),
+        alpha: alphaOf(b),
+      })
+      w.barrier()
+    }
   })
-  barrier()
-  for (let i = gLast; i >= 0; i--) {
-    const b = gb[i]
-    const e = { e: layout.ge[i], ld: stride(b.units) }
-    weightGrad(b, g, gInput(i, layout.gIn[layout.dSteps]), e, B)
-    if (i === 0) continue
-    const below = gb[i - 1]
-    op('gemmDot', {
-      a: e.e,
-      lda: e.ld,
-      b: at(g.params, b.kernel),
-      ldb: b.ld,
-      c: below.bn ? layout.gy[i - 1] : layout.ge[i - 1],
-      ldc: stride(b.inputs),
-      m: B,
-      n: b.inputs,
-      k: b.units,
-      act: ACT.leakyReluSlope,
-      p: layout.ga[i - 1],
-      ldp: stride(b.inputs),
-      alpha: alphaOf(below),
-    })
-    barrier()
-    if (below.bn) {
-      op('bnBackward', {
+}
+
+/**
+ * D forward on `rows` rows of `x`, block by block, each behind a barrier since the next reads it:
+ * the hidden outputs into `da`, one logit per row into `logits`.
+ */
+function writeDiscriminatorForward(w: PlanWriter, layout: StepLayout, x: number, rows: number) {
+  const { d } = layout
+  const blocks = d.net.blocks
+  blocks.forEach((b, j) => {
+    const input = dInput(layout, j, x)
+    if (j < blocks.length - 1) {
+      const out = { x: layout.da[j], ld: stride(b.units) }
+      writeDense(w, d.params, b, input, out, rows, ACT.leakyRelu)
+    } else {
+      // One logit per row: a dot product of the row with the kernel column.
+      w.op('gemmDot', {
+        a: input.x,
+        lda: input.ld,
+        b: at(d.params, b.kernel),
+        ldb: b.ld,
+        c: layout.logits,
+        ldc: 4,
+        m: rows,
+        n: 1,
+        k: b.inputs,
+        bias: at(d.params, b.bias),
+        act: ACT.none,
+      })
+    }
+    w.barrier()
+  })
+}
+
+/**
+ * D's gradients in a D update, from the last block down: each block's weight gradient and the
+ * gradient into the block below read only its output gradient, so they share one barrier, which
+ * the next block needs before it reads the latter.
+ */
+function writeDiscriminatorBackward(w: PlanWriter, layout: StepLayout, x: number, rows: number) {
+  for (let j = layout.d.net.blocks.length - 1; j >= 0; j--) {
+    const b = layout.d.net.blocks[j]
+    writeWeightGrad(w, layout.d, b, dInput(layout, j, x), dGrad(layout, j), rows)
+    if (j > 0) writeDiscriminatorInputGrad(w, layout, j, rows)
+    w.barrier()
+  }
+}
+
+/**
+ * The gradient into what feeds D block j over `rows` rows: for j ≥ 1 the block below, times its
+ * LeakyReLU slope; for j = 0 (the G update only) G's fakes in `gdx`, times tanh's slope — only the
+ * image columns of D's input, since the one-hot carries no gradient.
+ */
+function writeDiscriminatorInputGrad(w: PlanWriter, layout: StepLayout, j: number, rows: number) {
+  const b = layout.d.net.blocks[j]
+  const e = dGrad(layout, j)
+  if (j === 0) {
+    const into = {
+      c: layout.ge[layout.g.net.blocks.length - 1],
+      ldc: stride(layout.image),
+      act: ACT.tanhSlope,
+      p: layout.gdx,
+      ldp: layout.dStride,
+    }
+    writeInputGrad(w, layout.d.params, b, e, rows, layout.image, into)
+    return
+  }
+  const into = {
+    c: layout.de[j - 1],
+    ldc: stride(b.inputs),
+    act: ACT.leakyReluSlope,
+    p: layout.da[j - 1],
+    ldp: stride(b.inputs),
+    alpha: alphaOf(layout.d.net.blocks[j - 1]),
+  }
+  writeInputGrad(w, layout.d.params, b, e, rows, b.inputs, into)
+}
+
+/**
+ * G's gradients from the last block down, as in {@link writeDiscriminatorBackward}; where the
+ * block below has a BatchNorm, the gradient goes into `gy` and the BatchNorm's backward writes
+ * `ge` from it behind a second barrier.
+ */
+function writeGeneratorBackward(w: PlanWriter, layout: StepLayout, gIn: number) {
+  const { g, batch: B } = layout
+  const blocks = g.net.blocks
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    const b = blocks[i]
+    const e = gGrad(layout, i)
+    writeWeightGrad(w, g, b, gInput(layout, i, gIn), e, B)
+    const below = i > 0 ? blocks[i - 1] : undefined
+    if (below) {
+      const into = {
+        c: below.bn ? layout.gy[i - 1] : layout.ge[i - 1],
+        ldc: stride(b.inputs),
+        act: ACT.leakyReluSlope,
+        p: layout.ga[i - 1],
+        ldp: stride(b.inputs),
+        alpha: alphaOf(below),
+      }
+      writeInputGrad(w, g.params, b, e, B, b.inputs, into)
+    }
+    w.barrier()
+    if (below?.bn) {
+      w.op('bnBackward', {
         z: layout.gz[i - 1],
         dy: layout.gy[i - 1],
         dx: layout.ge[i - 1],
@@ -359,11 +315,147 @@ export function buildPlan(layout: StepLayout, o: PlanOptions): ArrayBuffer {
         dgamma: at(g.grads, below.bn.gamma),
         dbeta: at(g.grads, below.bn.beta),
       })
-      barrier()
+      w.barrier()
     }
   }
-  barrier()
-  adam(g, layout.scalars[layout.dSteps], o.ema)
-  op('end')
-  return buffer
+}
+
+/**
+ * Adam over `net`'s packed parameters with this update's `scalars` (and the weight average when
+ * `ema` > 0), behind the barrier after the last gradient; its own barrier lets the next update
+ * read the new weights.
+ */
+function writeAdam(
+  w: PlanWriter,
+  net: NetworkPlace,
+  scalars: number,
+  o: Pick<PlanOptions, 'beta1' | 'beta2' | 'epsilon'>,
+  ema: number,
+) {
+  w.op('adam', {
+    params: net.params,
+    grads: net.grads,
+    m: net.m,
+    v: net.v,
+    count: net.net.params,
+    scalars,
+    beta1: o.beta1,
+    rest1: rest(o.beta1),
+    beta2: o.beta2,
+    rest2: rest(o.beta2),
+    epsilon: o.epsilon,
+    avg: ema > 0 ? net.avg : 0,
+    decay: ema,
+    restDecay: rest(ema),
+  })
+  w.barrier()
+}
+
+/** `out = act(x · W + bias)` of block `b` over `rows` rows (the raw product when `act` is none). */
+function writeDense(
+  w: PlanWriter,
+  params: number,
+  b: Block,
+  x: Matrix,
+  out: Matrix,
+  rows: number,
+  act: number,
+) {
+  w.op('gemmBcast', {
+    a: x.x,
+    sa: x.ld,
+    sk: 4,
+    b: at(params, b.kernel),
+    ldb: b.ld,
+    c: out.x,
+    ldc: out.ld,
+    m: rows,
+    k: b.inputs,
+    n: b.units,
+    bias: at(params, b.bias),
+    act,
+    alpha: alphaOf(b),
+  })
+}
+
+/** Kernel and bias gradients of block `b`: `xᵀ · e` and the column sums of `e`. */
+function writeWeightGrad(
+  w: PlanWriter,
+  net: NetworkPlace,
+  b: Block,
+  x: Matrix,
+  e: Matrix,
+  rows: number,
+) {
+  if (b.units === 1) {
+    // The kernel column as one row: eᵀ · x.
+    w.op('gemmBcast', {
+      a: e.x,
+      sa: 4,
+      sk: 4,
+      b: x.x,
+      ldb: x.ld,
+      c: at(net.grads, b.kernel),
+      ldc: b.ld,
+      m: 1,
+      k: rows,
+      n: b.inputs,
+      act: ACT.none,
+    })
+  } else {
+    w.op('gemmBcast', {
+      a: x.x,
+      sa: 4,
+      sk: x.ld,
+      b: e.x,
+      ldb: e.ld,
+      c: at(net.grads, b.kernel),
+      ldc: b.ld,
+      m: b.inputs,
+      k: rows,
+      n: b.units,
+      act: ACT.none,
+    })
+  }
+  w.op('colSum', { y: e.x, ldy: e.ld, m: rows, n: b.units, out: at(net.grads, b.bias) })
+}
+
+/** Where an input gradient goes (`c`) and the slope it is multiplied by (`act` of output `p`). */
+type Into = Pick<OpArgs<'gemmDot'>, 'c' | 'ldc' | 'act' | 'p' | 'ldp'> & { alpha?: number }
+
+/** The gradient into the first `width` inputs of block `b`: `e · Wᵀ` times the slope of `into`. */
+function writeInputGrad(
+  w: PlanWriter,
+  params: number,
+  b: Block,
+  e: Matrix,
+  rows: number,
+  width: number,
+  into: Into,
+) {
+  if (b.units === 1) {
+    // An outer product: dlogit[r] · W[c].
+    w.op('gemmBcast', {
+      a: e.x,
+      sa: 4,
+      sk: 4,
+      b: at(params, b.kernel),
+      ldb: b.ld,
+      m: rows,
+      k: 1,
+      n: width,
+      ...into,
+    })
+  } else {
+    w.op('gemmDot', {
+      a: e.x,
+      lda: e.ld,
+      b: at(params, b.kernel),
+      ldb: b.ld,
+      m: rows,
+      n: width,
+      k: b.units,
+      ...into,
+    })
+  }
 }
