@@ -35,9 +35,9 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
 import { runMain } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
+import { bundleForBrowser } from './bundle'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** The assets directory (wrangler.toml `[assets] directory`), relative to the root. */
@@ -90,23 +90,6 @@ function hashed(stem: string, ext: string, bytes: Uint8Array, dir = ''): string 
   const name = `${dir}${stem}.${sha256(bytes).slice(0, 16)}${ext}`
   writeAtomic(join(TRAIN_ASSETS_DIR, 'train', name), bytes)
   return `${URL_PREFIX}${name}`
-}
-
-async function bundle(entry: string): Promise<Uint8Array> {
-  const result = await build({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    write: false,
-    legalComments: 'none',
-    // The inference kernel (shared/inference/kernel.wasm, under 2 KiB) rides inside the worker.
-    loader: { '.wasm': 'binary' },
-    logLevel: 'warning',
-  })
-  return result.outputFiles[0].contents
 }
 
 /** MNIST's training split, gzip-compressed, reusing an earlier build's files when unchanged. */
@@ -167,7 +150,7 @@ function prune(keep: string[]): void {
  */
 export async function buildTrain(): Promise<TrainBuild> {
   const [page, worker, helper] = await Promise.all(
-    ['web/train/page.ts', 'web/train/worker.ts', 'web/train/cpu-helper.ts'].map(bundle),
+    ['web/train/page.ts', 'web/train/worker.ts', 'web/train/cpu-helper.ts'].map(bundleForBrowser),
   )
   const data = buildData()
   const built: TrainBuild = {

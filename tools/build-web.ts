@@ -17,10 +17,10 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
 import { runMain, writeFileAtomic } from '../trainer/cli'
 import { isEntry } from '../trainer/entry'
 import { buildTrain } from './build-train'
+import { bundleForBrowser } from './bundle'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** Where the bundle goes, relative to the repository root. */
@@ -41,21 +41,7 @@ export interface BundleInfo {
  * const { gzipBytes } = await buildDemo() // ≈ 9 KB
  */
 export async function buildDemo(): Promise<BundleInfo> {
-  const result = await build({
-    entryPoints: [`${ROOT}web/demo.ts`],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    write: false,
-    legalComments: 'none',
-    // The dense and conv kernel (shared/inference/kernel.wasm, under 2 KiB) is inlined as bytes and
-    // compiled in the page.
-    loader: { '.wasm': 'binary' },
-    logLevel: 'warning',
-  })
-  const code = result.outputFiles[0].contents
+  const code = await bundleForBrowser('web/demo.ts')
   const path = `${ROOT}${DEMO_BUNDLE}`
   let current: Uint8Array | undefined
   try {

@@ -7,7 +7,7 @@
  */
 import { Xoshiro128 } from '../../shared/latent/rng'
 import { tensorSpecs } from '../../shared/model/spec'
-import type { ModelSpec, NetworkSpec } from '../../shared/model/spec'
+import type { LayerSpec, ModelSpec, NetworkSpec } from '../../shared/model/spec'
 import { encodeWeights } from '../../shared/model/weights'
 import type { Dtype, Manifest } from '../../shared/model/weights'
 
@@ -58,15 +58,20 @@ export const CGAN_GOLDEN: Record<(typeof CGAN_GOLDEN_URLS)[number], string> = {
 }
 
 /**
- * z(8) → 16 → 32 (BatchNorm) → 784 tanh: every layer kind of the tutorial generator, at 2 % of its
- * size, so the committed payload stays around 14 KB in q8. `classes` > 0 conditions G and D on a
- * one-hot label appended to their inputs, as `tutorialMlp({ classes })` does.
+ * A tiny member of the tutorial MLP family: G z(8) → 16 → 32 (BatchNorm) → 784 tanh, every layer
+ * kind of the tutorial generator at 2 % of its size; D 784 → `dLayers` → sigmoid. `classes` > 0
+ * conditions G and D on a one-hot label appended to their inputs, as `tutorialMlp({ classes })`
+ * does (`dLayers` then start from 784 + `classes` inputs). The fused WebGPU step's tests build
+ * their tiny MLP from it too (test/trainer/engines/fused-fixtures.ts): it lives here because the
+ * edge tests, in workerd, can import nothing from the Node side, while the Node side can import
+ * this runtime-free file.
+ * @example tinySpec('tiny', 0, [{ kind: 'dense', name: 'd.dense0', inputs: 784, units: 1 }])
  */
-export function fixtureSpec(classes = 0): ModelSpec {
+export function tinySpec(name: string, classes: number, dLayers: LayerSpec[]): ModelSpec {
   const lrelu = { kind: 'activation', fn: 'leakyRelu', alpha: 0.2 } as const
   const condition = classes > 0 ? [{ kind: 'condition', classes } as const] : []
   return {
-    name: classes > 0 ? 'fixture-tiny-cgan' : 'fixture-tiny',
+    name,
     latentDim: 8,
     imageShape: [28, 28, 1],
     generator: {
@@ -84,13 +89,19 @@ export function fixtureSpec(classes = 0): ModelSpec {
     },
     discriminator: {
       inputs: 784,
-      layers: [
-        ...condition,
-        { kind: 'dense', name: 'd.dense0', inputs: 784 + classes, units: 1 },
-        { kind: 'activation', fn: 'sigmoid' },
-      ],
+      layers: [...condition, ...dLayers, { kind: 'activation', fn: 'sigmoid' }],
     },
   }
+}
+
+/**
+ * The fixtures' model: {@link tinySpec} with D a single dense unit, so the committed payload stays
+ * around 14 KB in q8.
+ */
+export function fixtureSpec(classes = 0): ModelSpec {
+  return tinySpec(classes > 0 ? 'fixture-tiny-cgan' : 'fixture-tiny', classes, [
+    { kind: 'dense', name: 'd.dense0', inputs: 784 + classes, units: 1 },
+  ])
 }
 
 /**

@@ -3,7 +3,8 @@
  * The reference training loop of the trainer tests: trainer/core/gan.ts's steps on a small data
  * set, in the order trainer/engines/tfjs.ts runs them (per GAN step, `dSteps` D updates on the
  * batches of `BatchSampler(count, batch, seed)`, then one G update), but keeping the losses of
- * every update, so that two runs can be compared update by update.
+ * every update, so that two runs can be compared update by update; and those losses folded per GAN
+ * step as an engine reports them, to compare a run with an engine's.
  */
 import type { TrainConfig } from '../../trainer/config'
 import {
@@ -46,4 +47,21 @@ export async function tfjsSteps(
     out.push({ d, gLoss: (await generatorStep(gan, step)).gLoss })
   }
   return out
+}
+
+/**
+ * Each GAN step's `[dLoss, dAcc, gLoss]` as a step engine's `readLosses` gives it for one step:
+ * D's figures the mean of its updates, summed in update order as trainer/engines/tfjs.ts sums them.
+ * @example const losses = engineLosses(await tfjsSteps(gan, config, data, 0, 4)) // 12 numbers
+ */
+export function engineLosses(steps: StepLosses[]): number[] {
+  return steps.flatMap(({ d, gLoss }) => {
+    let dLoss = 0
+    let dAcc = 0
+    for (const r of d) {
+      dLoss += r.dLoss / d.length
+      dAcc += r.dAcc / d.length
+    }
+    return [dLoss, dAcc, gLoss]
+  })
 }

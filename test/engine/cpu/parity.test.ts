@@ -59,7 +59,7 @@ describe('fused CPU step parity with the tfjs path', () => {
     'should match on %s',
     async (_, steps, threads, fma, overrides) => {
       const config: TrainConfig = { ...DEFAULT_CONFIG, batch: 16, seed: 5, ...overrides }
-      const ref = await tfjsRun(config, steps, data, COUNT)
+      const ref = await tfjsRun(config, steps, data)
       const gan = createGan(config)
       pool = threads > 1 ? createNodeThreadPool(threads - 1) : undefined
       const engine = await createCpuEngine({
@@ -67,7 +67,7 @@ describe('fused CPU step parity with the tfjs path', () => {
         options: config,
         module: loadCpuStepModule(fma),
         pool,
-        inputs: tfjsInputs(gan, config, data, COUNT),
+        inputs: tfjsInputs(gan, config, data),
         state: { step: 0, optimizerSteps: { g: 0, d: 0 }, tensors: ref.initial },
       })
       expect(engine.fma).toBe(fma)

@@ -10,15 +10,9 @@ import type { NamedTensors } from '../../../engine/step-engine'
 import { mixSeed, SEED_PURPOSE } from '../../../shared/latent/seed'
 import type { TrainConfig } from '../../../trainer/config'
 import { BatchSampler, gatherBatch } from '../../../trainer/run/data'
-import {
-  createGan,
-  discriminatorStep,
-  disposeGan,
-  drawLabels,
-  generatorStep,
-  type Gan,
-} from '../../../trainer/core/gan'
+import { createGan, disposeGan, drawLabels, type Gan } from '../../../trainer/core/gan'
 import { tf } from '../../../trainer/core/tf'
+import { engineLosses, tfjsSteps } from '../../trainer/steps'
 
 /** Synthetic training images (test/trainer/fixtures.ts). */
 export interface Images {
@@ -46,9 +40,12 @@ export async function ganState(gan: Gan): Promise<NamedTensors> {
   return out
 }
 
-/** The inputs trainer/core/gan.ts draws for `config` (the GAN only supplies its class count). */
-export function tfjsInputs(gan: Gan, config: TrainConfig, data: Images, count: number): StepInputs {
-  const sampler = new BatchSampler(count, config.batch, config.seed)
+/**
+ * The inputs trainer/core/gan.ts draws for `config` (the GAN only supplies its class count), the
+ * real batches sampled from all of `data`.
+ */
+export function tfjsInputs(gan: Gan, config: TrainConfig, data: Images): StepInputs {
+  const sampler = new BatchSampler(data.labels.length, config.batch, config.seed)
   const purpose = (update: Update, kind: 'noise' | 'labels') =>
     update === 'd'
       ? kind === 'noise'
@@ -85,33 +82,18 @@ export interface ReferenceRun {
 }
 
 /**
- * `steps` GAN steps of the tfjs path from a fresh `createGan(config)`; `initial` receives the
- * starting state (what the engine must start from).
+ * `steps` GAN steps of the tfjs path from a fresh `createGan(config)` (test/trainer/steps.ts's
+ * loop, on the batches {@link tfjsInputs} gives); `initial` receives the starting state (what the
+ * engine must start from).
  */
 export async function tfjsRun(
   config: TrainConfig,
   steps: number,
   data: Images,
-  count: number,
 ): Promise<ReferenceRun & { initial: NamedTensors }> {
   const gan = createGan(config)
   const initial = await ganState(gan)
-  const sampler = new BatchSampler(count, config.batch, config.seed)
-  const losses: number[] = []
-  for (let step = 0; step < steps; step++) {
-    let dLoss = 0
-    let dAcc = 0
-    for (let k = 0; k < config.dSteps; k++) {
-      const indices = sampler.indices(step * config.dSteps + k)
-      const real = tf.tensor2d(gatherBatch(data.images, indices), [config.batch, 784])
-      const labels = Int32Array.from(indices, (i) => data.labels[i])
-      const r = await discriminatorStep(gan, real, step, k, gan.classes > 0 ? labels : undefined)
-      real.dispose()
-      dLoss += r.dLoss / config.dSteps
-      dAcc += r.dAcc / config.dSteps
-    }
-    losses.push(dLoss, dAcc, (await generatorStep(gan, step)).gLoss)
-  }
+  const losses = engineLosses(await tfjsSteps(gan, config, data, 0, steps))
   const tensors = await ganState(gan)
   disposeGan(gan)
   return { losses, tensors, initial }

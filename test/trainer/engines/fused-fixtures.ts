@@ -10,44 +10,20 @@ import type { TrainConfig } from '../../../trainer/config'
 import { drawLabels, type Gan } from '../../../trainer/core/gan'
 import { mixSeed, SEED_PURPOSE } from '../../../shared/latent/seed'
 import { tf } from '../../../trainer/core/tf'
+import { tinySpec } from '../../edge/fixture-model'
 import type { RealBatches } from '../../../trainer/run/data'
 
-const lrelu = { kind: 'activation', fn: 'leakyRelu', alpha: 0.2 } as const
-
 /**
- * G: z(8) [+ one-hot] → 16 → 32 (BatchNorm) → 784 tanh; D: 784 [+ one-hot] → 32 → 1 sigmoid.
+ * G: z(8) [+ one-hot] → 16 → 32 (BatchNorm) → 784 tanh (the golden-test fixtures' generator);
+ * D: 784 [+ one-hot] → 32 → 1 sigmoid.
  * @example createGan(config, tinyMlp())
  */
 export function tinyMlp(classes = 0): ModelSpec {
-  const condition = classes > 0 ? [{ kind: 'condition', classes } as const] : []
-  return {
-    name: classes > 0 ? 'tiny-cgan' : 'tiny-mlp',
-    latentDim: 8,
-    imageShape: [28, 28, 1],
-    generator: {
-      inputs: 8,
-      layers: [
-        ...condition,
-        { kind: 'dense', name: 'g.dense0', inputs: 8 + classes, units: 16 },
-        lrelu,
-        { kind: 'dense', name: 'g.dense1', inputs: 16, units: 32 },
-        { kind: 'batchNorm', name: 'g.bn1', features: 32, epsilon: 1e-3, momentum: 0.8 },
-        lrelu,
-        { kind: 'dense', name: 'g.dense2', inputs: 32, units: 784 },
-        { kind: 'activation', fn: 'tanh' },
-      ],
-    },
-    discriminator: {
-      inputs: 784,
-      layers: [
-        ...condition,
-        { kind: 'dense', name: 'd.dense0', inputs: 784 + classes, units: 32 },
-        lrelu,
-        { kind: 'dense', name: 'd.dense1', inputs: 32, units: 1 },
-        { kind: 'activation', fn: 'sigmoid' },
-      ],
-    },
-  }
+  return tinySpec(classes > 0 ? 'tiny-cgan' : 'tiny-mlp', classes, [
+    { kind: 'dense', name: 'd.dense0', inputs: 784 + classes, units: 32 },
+    { kind: 'activation', fn: 'leakyRelu', alpha: 0.2 },
+    { kind: 'dense', name: 'd.dense1', inputs: 32, units: 1 },
+  ])
 }
 
 /**

@@ -12,19 +12,14 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG, type TrainConfig } from '../../../trainer/config'
-import { BatchSampler, gatherBatch } from '../../../trainer/run/data'
+import { BatchSampler, realBatches } from '../../../trainer/run/data'
 import { buildModelSpec } from '../../../trainer/core/architecture'
-import {
-  createGan,
-  discriminatorStep,
-  disposeGan,
-  generatorStep,
-  type Gan,
-} from '../../../trainer/core/gan'
+import { createGan, disposeGan, type Gan } from '../../../trainer/core/gan'
 import { initBackend } from '../../../trainer/core/backend'
 import { tf } from '../../../trainer/core/tf'
 import { planStep } from '../../../engine/webgpu/plan'
 import { syntheticMnist } from '../fixtures'
+import { engineLosses, tfjsSteps } from '../steps'
 import { tfjsInputs } from './fused-fixtures'
 import { startWebgpu, WEBGPU_TIMEOUT_MS } from './webgpu-setup'
 
@@ -59,32 +54,10 @@ function maxAbs(x: Float32Array): number {
   return x.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
 }
 
-function realBatch(config: TrainConfig, sampler: BatchSampler, index: number) {
-  const indices = sampler.indices(index)
-  return {
-    images: gatherBatch(data.images, indices),
-    labels: Int32Array.from(indices, (i) => data.labels[i]),
-  }
-}
-
-/** `steps` GAN steps on the tfjs path of the current backend. */
+/** `steps` GAN steps on the tfjs path of the current backend (test/trainer/steps.ts's loop). */
 async function tfjsRun(config: TrainConfig, steps: number): Promise<Run> {
   const gan = createGan(config)
-  const sampler = new BatchSampler(COUNT, config.batch, config.seed)
-  const losses: number[] = []
-  for (let step = 0; step < steps; step++) {
-    let dLoss = 0
-    let dAcc = 0
-    for (let k = 0; k < config.dSteps; k++) {
-      const b = realBatch(config, sampler, step * config.dSteps + k)
-      const real = tf.tensor2d(b.images, [config.batch, 784])
-      const r = await discriminatorStep(gan, real, step, k, gan.classes > 0 ? b.labels : undefined)
-      real.dispose()
-      dLoss += r.dLoss / config.dSteps
-      dAcc += r.dAcc / config.dSteps
-    }
-    losses.push(dLoss, dAcc, (await generatorStep(gan, step)).gLoss)
-  }
+  const losses = engineLosses(await tfjsSteps(gan, config, data, 0, steps))
   const tensors = await snapshot(gan)
   disposeGan(gan)
   return { losses, tensors }
@@ -99,7 +72,7 @@ async function fusedRun(config: TrainConfig, steps: number): Promise<Run> {
   const { assertWebgpuHealthy } = await import('../../../trainer/engines/dawn')
   const gan = createGan(config)
   const sampler = new BatchSampler(COUNT, config.batch, config.seed)
-  const host = tfjsInputs(gan, config, (i) => realBatch(config, sampler, i))
+  const host = tfjsInputs(gan, config, realBatches(data, sampler, gan.classes > 0))
   const engine = await createWebgpuStep(gan, config, { host })
   disposeGan(gan)
   const losses: number[] = []
