@@ -33,9 +33,13 @@ const BC_VECTORS = 2
  */
 const K_CHUNK = 256
 const K_CHUNK_COLS = 64
+/** 8-column panels per claimed unit of `gemmBcast` (see {@link gemmBcastOp}). */
+const BC_GROUP = 2
 /** Rows and columns of the largest dot tile. */
 const DOT_ROWS = 2
 const DOT_COLUMNS = 4
+/** 4-column blocks per claimed unit of `gemmDot` (see {@link gemmDotOp}). */
+const DOT_GROUP = 4
 
 const MICRO_PARAMS = (names: string[]) =>
   names.map((n) => `(param $${n} ${n === 'alpha' ? 'f32' : 'i32'})`).join(' ')
@@ -260,7 +264,13 @@ export function gemmKernels(fma: boolean): string {
 /** Table index of the first dot micro-kernel. */
 const DOT_BASE = 2 * BC_ROWS * BC_VECTORS
 
-/** The `gemmBcast` op: the 8-column panels this thread claims, each walked in tiles of 4 rows. */
+/**
+ * The `gemmBcast` op: the groups of BC_GROUP 8-column panels this thread claims, each walked in k
+ * chunks, each chunk in tiles of 4 rows, every tile across the group's panels before the next: A's
+ * chunk (m rows of up to K_CHUNK floats: 64 KB at 64 × 256) outgrows L1 and streams from L2 once
+ * per group instead of once per panel, while two adjacent panels' rows share their cache lines, so
+ * B's chunk takes no more of L1. Each output's sum still runs over the chunks in order: the same bits.
+ */
 export function gemmBcastOp(): string {
   const args = [
     'a',
@@ -283,8 +293,12 @@ export function gemmBcastOp(): string {
   return `(func $op_gemm_bcast (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $cb i32) (local $r i32) (local $mr i32)
     (local $nv i32) (local $mode i32) (local $chunk i32) (local $kc i32) (local $k0 i32) (local $kk i32) (local $last i32)
+    (local $gb i32) (local $ge i32) (local $gw i32)
     ${loads}
-    ${units(`(i32.shr_u (i32.add ${get('n')} ${i32(7)}) ${i32(3)})`)}
+    ;; panels per unit: BC_GROUP in columns mode, 1 in rows mode (there A's rows are contiguous in k
+    ;; and the tile's 4 rows stay in L1 across a K_CHUNK; two panels' rows of B would not)
+    ${set('gw', `(select ${i32(32)} ${i32(32 * BC_GROUP)} (i32.eq ${get('sk')} ${i32(4)}))`)}
+    ${units(`(i32.div_u (i32.add (i32.shl ${get('n')} ${i32(2)}) (i32.sub ${get('gw')} ${i32(1)})) ${get('gw')})`)}
     ;; k in equal chunks of at most K_CHUNK (rows mode) or K_CHUNK_COLS steps (784 → 4 × 196)
     ${set('chunk', `(select ${i32(K_CHUNK)} ${i32(K_CHUNK_COLS)} (i32.eq ${get('sk')} ${i32(4)}))`)}
     ${set('kc', `(i32.div_u (i32.add ${get('k')} (i32.sub ${get('chunk')} ${i32(1)})) ${get('chunk')})`)}
@@ -294,8 +308,10 @@ export function gemmBcastOp(): string {
     (block $done (loop $panel
       ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
-      ${set('cb', `(i32.shl ${get('from')} ${i32(5)})`)}
-      ${set('nv', `(select ${i32(2)} ${i32(1)} (i32.ge_u (i32.sub (i32.shl ${get('n')} ${i32(2)}) ${get('cb')}) ${i32(32)}))`)}
+      ;; the group's first and end column, in bytes
+      ${set('gb', `(i32.mul ${get('from')} ${get('gw')})`)}
+      ${set('ge', `(i32.shl ${get('n')} ${i32(2)})`)}
+      ${set('ge', `(select ${get('ge')} (i32.add ${get('gb')} ${get('gw')}) (i32.lt_u ${get('ge')} (i32.add ${get('gb')} ${get('gw')})))`)}
       ${set('k0', i32(0))}
       (loop $chunk
         ${set('kk', `(select ${get('kc')} (i32.sub ${get('k')} ${get('k0')}) (i32.ge_u (i32.sub ${get('k')} ${get('k0')}) ${get('kc')}))`)}
@@ -305,6 +321,9 @@ export function gemmBcastOp(): string {
         (block $rows_done (loop $rows
           (br_if $rows_done (i32.ge_u ${get('r')} ${get('m')}))
           ${set('mr', `(select ${i32(BC_ROWS)} (i32.sub ${get('m')} ${get('r')}) (i32.ge_u (i32.sub ${get('m')} ${get('r')}) ${i32(BC_ROWS)}))`)}
+          ${set('cb', get('gb'))}
+          (loop $panels
+          ${set('nv', `(select ${i32(2)} ${i32(1)} (i32.ge_u (i32.sub ${get('ge')} ${get('cb')}) ${i32(32)}))`)}
           (call_indirect $tiles (type $bc_tile)
             (i32.add ${get('a')} (i32.add (i32.mul ${get('r')} ${get('sa')}) (i32.mul ${get('k0')} ${get('sk')})))
             ${get('sa')} ${get('sk')}
@@ -317,13 +336,20 @@ export function gemmBcastOp(): string {
             ${get('alpha')}
             ${get('k0')}
             (i32.add ${get('mode')} (i32.add (i32.shl (i32.sub ${get('mr')} ${i32(1)}) ${i32(1)}) (i32.sub ${get('nv')} ${i32(1)}))))
+          (br_if $panels (i32.lt_u (local.tee $cb (i32.add ${get('cb')} ${i32(32)})) ${get('ge')})))
           ${set('r', `(i32.add ${get('r')} ${i32(BC_ROWS)})`)}
           (br $rows)))
         (br_if $chunk (i32.lt_u (local.tee $k0 (i32.add ${get('k0')} ${get('kk')})) ${get('k')})))
       (br $panel))))`
 }
 
-/** The `gemmDot` op: the 4-column blocks this thread claims, each walked in tiles of 2 rows. */
+/**
+ * The `gemmDot` op: the column groups this thread claims (DOT_GROUP blocks of 4 columns), each
+ * walked in tiles of 2 rows, and every tile across the group's blocks before the next tile: the
+ * group's rows of B (16 KB at k = 256) stay in L1 while A streams past once per group rather than
+ * once per block (A, m rows of k floats, outgrows L1 at m·k > ~8k: at 128 × 256 this took D's input
+ * gradient from 17 to ~25 GFLOPS). Each output is still one kernel call's sum: the same bits.
+ */
 export function gemmDotOp(): string {
   const args = [
     'a',
@@ -342,31 +368,36 @@ export function gemmDotOp(): string {
     'alpha',
   ]
   const { decls, loads } = loadArgs('gemmDot', args)
+  const groupColumns = DOT_GROUP * DOT_COLUMNS
   return `(func $op_gemm_dot (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $col i32) (local $nc i32) (local $r i32)
-    (local $mr i32)
+    (local $mr i32) (local $g0 i32) (local $g1 i32)
     ${loads}
-    ${units(`(i32.shr_u (i32.add ${get('n')} ${i32(3)}) ${i32(2)})`)}
-    (block $done (loop $block
+    ${units(`(i32.div_u (i32.add ${get('n')} ${i32(groupColumns - 1)}) ${i32(groupColumns)})`)}
+    (block $done (loop $group
       ${claim()}
       (br_if $done (i32.ge_u ${get('from')} ${get('to')}))
-      ${set('col', `(i32.shl ${get('from')} ${i32(2)})`)}
-      ${set('nc', `(select ${i32(DOT_COLUMNS)} (i32.sub ${get('n')} ${get('col')}) (i32.ge_u (i32.sub ${get('n')} ${get('col')}) ${i32(DOT_COLUMNS)}))`)}
+      ${set('g0', `(i32.mul ${get('from')} ${i32(groupColumns)})`)}
+      ${set('g1', `(select ${get('n')} (i32.add ${get('g0')} ${i32(groupColumns)}) (i32.lt_u ${get('n')} (i32.add ${get('g0')} ${i32(groupColumns)})))`)}
       ${set('r', i32(0))}
       (block $rows_done (loop $rows
         (br_if $rows_done (i32.ge_u ${get('r')} ${get('m')}))
         ${set('mr', `(select ${i32(DOT_ROWS)} (i32.sub ${get('m')} ${get('r')}) (i32.ge_u (i32.sub ${get('m')} ${get('r')}) ${i32(DOT_ROWS)}))`)}
-        (call_indirect $tiles (type $dot_tile)
-          (i32.add ${get('a')} (i32.mul ${get('r')} ${get('lda')})) ${get('lda')}
-          (i32.add ${get('b')} (i32.mul ${get('col')} ${get('ldb')})) ${get('ldb')}
-          (i32.add ${get('c')} (i32.add (i32.mul ${get('r')} ${get('ldc')}) (i32.shl ${get('col')} ${i32(2)}))) ${get('ldc')}
-          ${get('k')}
-          (select (i32.add ${get('bias')} (i32.shl ${get('col')} ${i32(2)})) ${i32(0)} ${get('bias')})
-          ${get('act')}
-          (i32.add ${get('p')} (i32.add (i32.mul ${get('r')} ${get('ldp')}) (i32.shl ${get('col')} ${i32(2)}))) ${get('ldp')}
-          ${get('alpha')}
-          (i32.add ${i32(DOT_BASE)} (i32.add (i32.shl (i32.sub ${get('mr')} ${i32(1)}) ${i32(2)}) (i32.sub ${get('nc')} ${i32(1)}))))
+        ${set('col', get('g0'))}
+        (loop $blocks
+          ${set('nc', `(select ${i32(DOT_COLUMNS)} (i32.sub ${get('g1')} ${get('col')}) (i32.ge_u (i32.sub ${get('g1')} ${get('col')}) ${i32(DOT_COLUMNS)}))`)}
+          (call_indirect $tiles (type $dot_tile)
+            (i32.add ${get('a')} (i32.mul ${get('r')} ${get('lda')})) ${get('lda')}
+            (i32.add ${get('b')} (i32.mul ${get('col')} ${get('ldb')})) ${get('ldb')}
+            (i32.add ${get('c')} (i32.add (i32.mul ${get('r')} ${get('ldc')}) (i32.shl ${get('col')} ${i32(2)}))) ${get('ldc')}
+            ${get('k')}
+            (select (i32.add ${get('bias')} (i32.shl ${get('col')} ${i32(2)})) ${i32(0)} ${get('bias')})
+            ${get('act')}
+            (i32.add ${get('p')} (i32.add (i32.mul ${get('r')} ${get('ldp')}) (i32.shl ${get('col')} ${i32(2)}))) ${get('ldp')}
+            ${get('alpha')}
+            (i32.add ${i32(DOT_BASE)} (i32.add (i32.shl (i32.sub ${get('mr')} ${i32(1)}) ${i32(2)}) (i32.sub ${get('nc')} ${i32(1)}))))
+          (br_if $blocks (i32.lt_u (local.tee $col (i32.add ${get('col')} ${i32(DOT_COLUMNS)})) ${get('g1')})))
         ${set('r', `(i32.add ${get('r')} ${i32(DOT_ROWS)})`)}
         (br $rows)))
-      (br $block))))`
+      (br $group))))`
 }
