@@ -1308,12 +1308,11 @@
     (local.set $p (i32.load offset=52 (local.get $rec)))
     (local.set $ldp (i32.load offset=56 (local.get $rec)))
     (local.set $alpha (f32.load offset=60 (local.get $rec)))
-    ;; panels per unit: BC_GROUP in columns mode, 1 in rows mode (there A's rows are contiguous in k
-    ;; and the tile's 4 rows stay in L1 across a K_CHUNK; two panels' rows of B would not)
-    (local.set $gw (select (i32.const 32) (i32.const 64) (i32.eq (local.get $sk) (i32.const 4))))
+    ;; bytes of B's columns per unit: BC_GROUP panels
+    (local.set $gw (i32.const 64))
     (local.set $to (i32.div_u (i32.add (i32.shl (local.get $n) (i32.const 2)) (i32.sub (local.get $gw) (i32.const 1))) (local.get $gw)))
-    ;; k in equal chunks of at most K_CHUNK (rows mode) or K_CHUNK_COLS steps (784 → 4 × 196)
-    (local.set $chunk (select (i32.const 256) (i32.const 64) (i32.eq (local.get $sk) (i32.const 4))))
+    ;; k in equal chunks of at most K_CHUNK (rows mode) or K_CHUNK_COLS steps (784 → 7 × 112)
+    (local.set $chunk (select (i32.const 128) (i32.const 64) (i32.eq (local.get $sk) (i32.const 4))))
     (local.set $kc (i32.div_u (i32.add (local.get $k) (i32.sub (local.get $chunk) (i32.const 1))) (local.get $chunk)))
     (local.set $kc (i32.div_u (i32.add (local.get $k) (i32.sub (local.get $kc) (i32.const 1))) (local.get $kc)))
     ;; rows mode when A's k is contiguous, columns mode (A transposed) otherwise

@@ -26,12 +26,14 @@ import { claim, decl, f32, get, i32, loadArgs, set, units } from './wat-text'
 const BC_ROWS = 4
 const BC_VECTORS = 2
 /**
- * Steps of k per pass over a panel: 256 rows of an 8-column panel of B are 256 cache lines (16 KB),
- * which stay in L1 while every row tile of A streams past them. In columns mode each step of k also
- * reads a line of A (a row of X, 4 of whose values the tile uses), so its chunks are shorter: 64
- * measured best (~75 → ~83 % of the SIMD ceiling for D's first weight gradient at batch 256).
+ * Steps of k per pass over a group of panels (BC_GROUP): 128 rows of two adjacent 8-column panels
+ * are 128 cache lines (8 KB), which stay in L1 while every row tile of A streams past them. (One
+ * panel at 256 steps measured the same alone; two panels at 256 steps, 16 KB of B plus A's tiles,
+ * ran 2× slower; two at 128 were 1–5 % faster over the whole step.) In columns mode each step of k
+ * also reads a line of A (a row of X, 4 of whose values the tile uses), so its chunks are shorter:
+ * 64 measured best (~75 → ~83 % of the SIMD ceiling for D's first weight gradient at batch 256).
  */
-const K_CHUNK = 256
+const K_CHUNK = 128
 const K_CHUNK_COLS = 64
 /** 8-column panels per claimed unit of `gemmBcast` (see {@link gemmBcastOp}). */
 const BC_GROUP = 2
@@ -267,9 +269,9 @@ const DOT_BASE = 2 * BC_ROWS * BC_VECTORS
 /**
  * The `gemmBcast` op: the groups of BC_GROUP 8-column panels this thread claims, each walked in k
  * chunks, each chunk in tiles of 4 rows, every tile across the group's panels before the next: A's
- * chunk (m rows of up to K_CHUNK floats: 64 KB at 64 × 256) outgrows L1 and streams from L2 once
- * per group instead of once per panel, while two adjacent panels' rows share their cache lines, so
- * B's chunk takes no more of L1. Each output's sum still runs over the chunks in order: the same bits.
+ * chunk (m rows of up to K_CHUNK floats) outgrows L1 and streams from L2 once per group instead of
+ * once per panel, while two adjacent panels' rows share their cache lines, so B's chunk takes no
+ * more of L1. Each output's sum still runs over the chunks in order: the same bits.
  */
 export function gemmBcastOp(): string {
   const args = [
@@ -295,11 +297,10 @@ export function gemmBcastOp(): string {
     (local $nv i32) (local $mode i32) (local $chunk i32) (local $kc i32) (local $k0 i32) (local $kk i32) (local $last i32)
     (local $gb i32) (local $ge i32) (local $gw i32)
     ${loads}
-    ;; panels per unit: BC_GROUP in columns mode, 1 in rows mode (there A's rows are contiguous in k
-    ;; and the tile's 4 rows stay in L1 across a K_CHUNK; two panels' rows of B would not)
-    ${set('gw', `(select ${i32(32)} ${i32(32 * BC_GROUP)} (i32.eq ${get('sk')} ${i32(4)}))`)}
+    ;; bytes of B's columns per unit: BC_GROUP panels
+    ${set('gw', i32(32 * BC_GROUP))}
     ${units(`(i32.div_u (i32.add (i32.shl ${get('n')} ${i32(2)}) (i32.sub ${get('gw')} ${i32(1)})) ${get('gw')})`)}
-    ;; k in equal chunks of at most K_CHUNK (rows mode) or K_CHUNK_COLS steps (784 → 4 × 196)
+    ;; k in equal chunks of at most K_CHUNK (rows mode) or K_CHUNK_COLS steps (784 → 7 × 112)
     ${set('chunk', `(select ${i32(K_CHUNK)} ${i32(K_CHUNK_COLS)} (i32.eq ${get('sk')} ${i32(4)}))`)}
     ${set('kc', `(i32.div_u (i32.add ${get('k')} (i32.sub ${get('chunk')} ${i32(1)})) ${get('chunk')})`)}
     ${set('kc', `(i32.div_u (i32.add ${get('k')} (i32.sub ${get('kc')} ${i32(1)})) ${get('kc')})`)}
