@@ -274,24 +274,7 @@ const DOT_BASE = 2 * BC_ROWS * BC_VECTORS
  * more of L1. Each output's sum still runs over the chunks in order: the same bits.
  */
 export function gemmBcastOp(): string {
-  const args = [
-    'a',
-    'sa',
-    'sk',
-    'b',
-    'ldb',
-    'c',
-    'ldc',
-    'm',
-    'k',
-    'n',
-    'bias',
-    'act',
-    'p',
-    'ldp',
-    'alpha',
-  ]
-  const { decls, loads } = loadArgs('gemmBcast', args)
+  const { decls, loads } = loadArgs('gemmBcast')
   return `(func $op_gemm_bcast (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $cb i32) (local $r i32) (local $mr i32)
     (local $nv i32) (local $mode i32) (local $chunk i32) (local $kc i32) (local $k0 i32) (local $kk i32) (local $last i32)
@@ -352,23 +335,7 @@ export function gemmBcastOp(): string {
  * gradient from 17 to ~25 GFLOPS). Each output is still one kernel call's sum: the same bits.
  */
 export function gemmDotOp(): string {
-  const args = [
-    'a',
-    'lda',
-    'b',
-    'ldb',
-    'c',
-    'ldc',
-    'm',
-    'n',
-    'k',
-    'bias',
-    'act',
-    'p',
-    'ldp',
-    'alpha',
-  ]
-  const { decls, loads } = loadArgs('gemmDot', args)
+  const { decls, loads } = loadArgs('gemmDot')
   const groupColumns = DOT_GROUP * DOT_COLUMNS
   return `(func $op_gemm_dot (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $col i32) (local $nc i32) (local $r i32)

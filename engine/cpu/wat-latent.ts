@@ -116,7 +116,7 @@ function nextFunction(): string {
 
 /** The `latents` op: the rows this thread claims, `cols` values each, seeded from `seed`. */
 function latentsOp(): string {
-  const { decls, loads } = loadArgs('latents', ['out', 'ld', 'rows', 'cols', 'seed'])
+  const { decls, loads } = loadArgs('latents')
   const uniform = `(f64.sub (f64.mul ${f64(2)} ${NEXT_FLOAT}) ${f64(1)})`
   return `(func $op_latents (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $h i32) (local $z i32) (local $p i32)

@@ -17,7 +17,7 @@ const f32x4 = (op: string, a: string, b: string) => `(f32x4.${op} ${a} ${b})`
 
 /** `colSum`: bias gradients, 4 columns per vector; a tail of n % 4 columns summed one by one. */
 function colSumOp(): string {
-  const { decls, loads } = loadArgs('colSum', ['y', 'ldy', 'm', 'n', 'out'])
+  const { decls, loads } = loadArgs('colSum')
   return `(func $op_col_sum (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $c i32) (local $r i32) (local $p i32)
     (local $s v128) (local $x f32)
@@ -69,23 +69,7 @@ function overRows(body: string): string {
  * `y = (z − mean) · (γ · 1/sqrt(var + ε)) + β`, then LeakyReLU into `a`.
  */
 function bnForwardOp(): string {
-  const args = [
-    'z',
-    'a',
-    'ld',
-    'rows',
-    'features',
-    'gamma',
-    'beta',
-    'stats',
-    'movingMean',
-    'movingVariance',
-    'epsilon',
-    'momentum',
-    'rest',
-    'alpha',
-  ]
-  const { decls, loads } = loadArgs('bnForward', args)
+  const { decls, loads } = loadArgs('bnForward')
   const vars = ['s', 'mean', 'variance', 'inv', 'scale', 'shift', 'd', 'y', 'count']
   return `(func $op_bn_forward (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $f i32) (local $col i32) (local $r i32)
@@ -126,8 +110,7 @@ function bnForwardOp(): string {
  * dx = γ·inv·((dy − Σdy/R) − x̂·Σ(dy·x̂)/R), the gradient through the batch statistics.
  */
 function bnBackwardOp(): string {
-  const args = ['z', 'dy', 'dx', 'ld', 'rows', 'features', 'gamma', 'stats', 'dgamma', 'dbeta']
-  const { decls, loads } = loadArgs('bnBackward', args)
+  const { decls, loads } = loadArgs('bnBackward')
   const vars = ['sdy', 'sdyx', 'mean', 'inv', 'k', 'ma', 'mb', 'g', 'xh', 'count']
   return `(func $op_bn_backward (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $from i32) (local $to i32) (local $f i32) (local $col i32) (local $r i32)
@@ -165,7 +148,7 @@ function bnBackwardOp(): string {
  * gradient `(sigmoid(x) − target) / (2·half)`. One thread; sums in double, in row order.
  */
 function dLossOp(): string {
-  const { decls, loads } = loadArgs('dLoss', ['logits', 'grads', 'half', 'target', 'out'])
+  const { decls, loads } = loadArgs('dLoss')
   return `(func $op_d_loss (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $r i32) (local $x f64) (local $y f64) (local $h f64)
     (local $sr f64) (local $sf f64) (local $cr f64) (local $cf f64)
@@ -192,7 +175,7 @@ function dLossOp(): string {
 
 /** `gLoss`: the non-saturating loss `mean BCE(x, 1)` and its gradient `(sigmoid(x) − 1)/rows`. */
 function gLossOp(): string {
-  const { decls, loads } = loadArgs('gLoss', ['logits', 'grads', 'rows', 'out'])
+  const { decls, loads } = loadArgs('gLoss')
   return `(func $op_g_loss (param $rec i32) (param $t i32) (param $T i32)
     ${decls} (local $r i32) (local $x f64) (local $n f64) (local $s f64)
     ;; one unit: the first thread to claim it computes the head
@@ -216,23 +199,7 @@ function gLossOp(): string {
  * `count` is a multiple of 16 (a cache line per unit of the split).
  */
 function adamOp(): string {
-  const args = [
-    'params',
-    'grads',
-    'm',
-    'v',
-    'count',
-    'scalars',
-    'beta1',
-    'rest1',
-    'beta2',
-    'rest2',
-    'epsilon',
-    'avg',
-    'decay',
-    'restDecay',
-  ]
-  const { decls, loads } = loadArgs('adam', args)
+  const { decls, loads } = loadArgs('adam')
   const vars = ['g', 'vm', 'vv', 'x', 'step', 'c2', 'b1', 'r1', 'b2', 'r2', 'eps', 'd', 'rd']
   const lane = (
     offset: number,

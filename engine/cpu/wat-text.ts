@@ -3,7 +3,7 @@
  * Small helpers for writing WAT from TypeScript: locals, loads of op-record arguments, float
  * constants that round-trip exactly, and the claiming of work units that every op uses. The generator (engine/cpu/wat-*.ts) composes the module text from these.
  */
-import { argOffset, COUNTERS, isFloatArg, type OpName } from './ops'
+import { argOffset, COUNTERS, isFloatArg, OPS, type OpName } from './ops'
 
 /** `(local.get $x)` */
 export const get = (x: string) => `(local.get $${x})`
@@ -38,8 +38,9 @@ export function decl(type: 'i32' | 'f32' | 'f64' | 'v128', names: string[]): str
   return names.map((n) => `(local $${n} ${type})`).join(' ')
 }
 
-/** Loads every argument of op `name` from its record (`$rec`) into locals of the same names. */
-export function loadArgs(name: OpName, args: readonly string[]): { decls: string; loads: string } {
+/** Loads every argument of op `name` (engine/cpu/ops.ts) from its record (`$rec`) into locals of the same names. */
+export function loadArgs(name: OpName): { decls: string; loads: string } {
+  const args = OPS[name].args
   const decls = args.map((a) => `(local $${a} ${isFloatArg(name, a) ? 'f32' : 'i32'})`).join(' ')
   const loads = args
     .map((a) => {
