@@ -38,7 +38,10 @@ export function decl(type: 'i32' | 'f32' | 'f64' | 'v128', names: string[]): str
   return names.map((n) => `(local $${n} ${type})`).join(' ')
 }
 
-/** Loads every argument of op `name` (engine/cpu/ops.ts) from its record (`$rec`) into locals of the same names. */
+/**
+ * Loads every argument of op `name` (its table in engine/cpu/ops.ts) from its record (`$rec`) into
+ * locals of the same names.
+ */
 export function loadArgs(name: OpName): { decls: string; loads: string } {
   const args = OPS[name].args
   const decls = args.map((a) => `(local $${a} ${isFloatArg(name, a) ? 'f32' : 'i32'})`).join(' ')
