@@ -26,7 +26,7 @@ export const ENTRY_DIR = '.wrangler/model'
  * @example writeEntry(readModelSource('runs/cgan')) // '.wrangler/model/3f2a…/index.ts'
  */
 export function writeEntry(source: ModelSource): string {
-  const manifest = `${JSON.stringify(source.manifest, null, 2)}\n`
+  const manifest = `${JSON.stringify(source.weights.manifest, null, 2)}\n`
   const text = new TextEncoder().encode(manifest)
   const both = new Uint8Array(text.length + source.payload.length)
   both.set(text)

@@ -90,7 +90,8 @@ export async function main(argv: string[]): Promise<void> {
   let hint: BudgetHint
   if (model !== undefined) {
     const source = readModelSource(model)
-    const { kind, path, manifest } = source
+    const { kind, path } = source
+    const { manifest } = source.weights
     const sha = manifest.payload.sha256.slice(0, 12)
     console.log(`model: ${path} (${kind}, ${manifest.dtype}, sha256 ${sha})`)
     hint = { runDir: source.runDir, dtype: manifest.dtype }

@@ -13,7 +13,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { isModelFile, MODEL_FILE_EXTENSION, splitModelFile } from '../shared/model/model-file'
 import { decodeWeights, MANIFEST_FILE, PAYLOAD_FILE } from '../shared/model/weights'
-import type { DecodedWeights, Manifest } from '../shared/model/weights'
+import type { DecodedWeights } from '../shared/model/weights'
 import { firstLine, UsageError } from './cli'
 
 /** A validated model, decoded and ready for `createGenerator`, and where it came from. */
@@ -28,11 +28,9 @@ export interface ModelSource {
   dir?: string
   /** The run folder it came from, when known: where `npm run export -- --run` re-exports it. */
   runDir?: string
-  /** The manifest as read (unknown keys kept), validated. */
-  manifest: Manifest
   /** The payload bytes, exactly `weights.bin`. */
   payload: Uint8Array<ArrayBuffer>
-  /** The decoded tensors (`manifest` is `weights.manifest`). */
+  /** The validated manifest (unknown keys kept) and the decoded tensors. */
   weights: DecodedWeights
 }
 
@@ -93,7 +91,7 @@ function readFolder(
   }
   const payload = new Uint8Array(readFileSync(payloadPath))
   const weights = validate(manifestPath, () => decodeWeights(raw, payload))
-  return { kind, path, dir, runDir, manifest: weights.manifest, payload, weights }
+  return { kind, path, dir, runDir, payload, weights }
 }
 
 function readFile(path: string): ModelSource {
@@ -108,7 +106,7 @@ function readFile(path: string): ModelSource {
   }
   const { manifest: raw, payload } = validate(path, () => splitModelFile(bytes))
   const weights = validate(path, () => decodeWeights(raw, payload))
-  return { kind: 'file', path, manifest: weights.manifest, payload, weights }
+  return { kind: 'file', path, payload, weights }
 }
 
 /** Runs a reader of `path`, turning its format error into one line naming the path. */

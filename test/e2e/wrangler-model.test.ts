@@ -124,7 +124,7 @@ describe('tools/wrangler --model', () => {
       const res = await server.fetch('/generate?seed=42')
       expect(res.status, server.logs()).toBe(200)
       expect(new Uint8Array(await res.arrayBuffer())).toEqual(new Uint8Array(readFileSync(out)))
-      const sha = readModelSource(forms.file).manifest.payload.sha256
+      const sha = readModelSource(forms.file).weights.manifest.payload.sha256
       expect(res.headers.get('X-Model')).toBe(sha)
       // Offline, wrangler would print an ENOTFOUND stack for it (the start script turns it off).
       expect(server.logs()).not.toContain('Request.cf')

@@ -198,16 +198,19 @@ describe('npm run eval', () => {
     const file = join(dir, 'model.dgm')
     writeModelFile(model, file)
     const before = readModelSource(file)
-    expect(before.manifest.eval).toBeUndefined()
+    expect(before.weights.manifest.eval).toBeUndefined()
     const args = ['--n', '100', '--nn-train', '200', '--floor-sets', '1', '--record']
     await main(['--model', file, ...args])
     const after = readModelSource(file)
     expect(after.kind).toBe('file')
-    expect(after.manifest.eval).toMatchObject({ n: 100, fidFloorSets: 1 })
-    expect(after.manifest.eval?.fid).toBeGreaterThan(0)
+    expect(after.weights.manifest.eval).toMatchObject({ n: 100, fidFloorSets: 1 })
+    expect(after.weights.manifest.eval?.fid).toBeGreaterThan(0)
     expect(Buffer.from(after.payload).equals(Buffer.from(before.payload))).toBe(true)
-    expect(after.manifest.payload).toEqual(before.manifest.payload)
-    expect({ ...after.manifest, eval: undefined }).toEqual({ ...before.manifest, eval: undefined })
+    expect(after.weights.manifest.payload).toEqual(before.weights.manifest.payload)
+    expect({ ...after.weights.manifest, eval: undefined }).toEqual({
+      ...before.weights.manifest,
+      eval: undefined,
+    })
     // Written beside it and renamed: no temp file is left.
     expect(readdirSync(dir).filter((f) => f.includes('model.dgm'))).toEqual(['model.dgm'])
   })
